@@ -1,0 +1,148 @@
+"""Visibility: the one place that decides what a viewer may see.
+
+A viewer's Scope is derived from their active appointments (leaders.Appointment) and their own resident
+record. Every queryset's `visible_to(user)` turns the scope into a filter through one of the `*_q`
+methods below; views and API endpoints fetch objects only through those querysets, so something outside
+the scope is simply not found (404).
+
+- street admin → the street; community staff → the community; 片长/组长/邻长 → their area/group/cell;
+- grid worker → the unit they cover; building leader → the households of their building;
+- a resident → their own household; a superuser → everything.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from leaders.models import BUILDING_ROLES, ROLES_SEEING_HOUSEHOLDS, STAFF_ROLES, Role
+from territory.models import Level
+
+_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    # Subtree roots by path: staff units see unplaced households of their communities too.
+    staff_unit_paths: tuple[str, ...] = ()
+    leader_unit_paths: tuple[str, ...] = ()
+    building_ids: tuple[int, ...] = ()
+    own_household_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    staff_community_ids: tuple[int, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        """Street admins and community staff: they manage the registry of their territory."""
+        return self.everything or bool(self.staff_unit_paths)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.leader_unit_paths or self.building_ids)
+
+    @property
+    def can_reveal_id_numbers(self) -> bool:
+        return self.is_staff
+
+    @property
+    def sees_territory(self) -> bool:
+        return self.everything or bool(self.staff_unit_paths or self.leader_unit_paths)
+
+    def households_q(self, prefix: str = "") -> Q:
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths:
+            q |= Q(**{f"{prefix}community__path__startswith": path})
+        for path in self.leader_unit_paths:
+            q |= Q(**{f"{prefix}cell__path__startswith": path})
+        if self.building_ids:
+            q |= Q(**{f"{prefix}entrance__building_id__in": self.building_ids})
+        if self.own_household_id:
+            q |= Q(**{f"{prefix}pk": self.own_household_id})
+        return q
+
+    def units_q(self, prefix: str = "") -> Q:
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths + self.leader_unit_paths:
+            q |= Q(**{f"{prefix}path__startswith": path})
+        return q
+
+    def estates_q(self, prefix: str = "") -> Q:
+        """Estates (and through them buildings and entrances) of the communities a viewer can see."""
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths:
+            q |= Q(**{f"{prefix}community__path__startswith": path})
+        for path in self.leader_unit_paths:
+            # A leader sees the estates where their patch has households.
+            q |= Q(**{f"{prefix}buildings__entrances__households__cell__path__startswith": path})
+        if self.building_ids:
+            q |= Q(**{f"{prefix}buildings__id__in": self.building_ids})
+        return q
+
+    def appointments_q(self) -> Q:
+        """Appointments over the units in scope, and the estates/buildings of the viewer's communities."""
+        if self.everything:
+            return Q()
+        q = self.units_q(prefix="unit__")
+        for path in self.staff_unit_paths:
+            q |= Q(building__estate__community__path__startswith=path)
+            q |= Q(estate__community__path__startswith=path)
+        return q
+
+    def can_manage_community(self, community_id: int) -> bool:
+        return self.everything or community_id in self.staff_community_ids
+
+
+def scope_build(user) -> Scope:
+    if not user or not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True, roles=frozenset({Role.STREET_ADMIN}))
+    from leaders.models import Appointment
+    from territory.models import TerritoryUnit
+
+    appointments = list(
+        Appointment.objects.active().filter(person=user).select_related("unit").only("role", "unit__path", "building_id")
+    )
+    staff_paths, leader_paths, buildings = [], [], []
+    for appointment in appointments:
+        if appointment.role not in ROLES_SEEING_HOUSEHOLDS:
+            continue
+        if appointment.role in BUILDING_ROLES:
+            buildings.append(appointment.building_id)
+        elif appointment.role in STAFF_ROLES:
+            staff_paths.append(appointment.unit.path)
+        elif appointment.unit_id:
+            leader_paths.append(appointment.unit.path)
+    staff_community_ids: tuple[int, ...] = ()
+    if staff_paths:
+        q = _NOTHING
+        for path in staff_paths:
+            q |= Q(path__startswith=path)
+        staff_community_ids = tuple(
+            TerritoryUnit.objects.filter(q, level=Level.COMMUNITY).values_list("id", flat=True)
+        )
+    resident = user.resident if user.resident_id else None
+    return Scope(
+        staff_unit_paths=tuple(staff_paths),
+        leader_unit_paths=tuple(leader_paths),
+        building_ids=tuple(buildings),
+        own_household_id=resident.household_id if resident else None,
+        roles=frozenset(a.role for a in appointments),
+        staff_community_ids=staff_community_ids,
+    )
+
+
+def scope_for(user) -> Scope:
+    """The viewer's scope, built once per user object (so once per request)."""
+    cached = getattr(user, "_linli_scope", None)
+    if cached is None:
+        cached = scope_build(user)
+        if user is not None and hasattr(user, "__dict__"):
+            user._linli_scope = cached
+    return cached

@@ -1,0 +1,128 @@
+"""Changes to households and residents. Each function takes the acting user (`actor`), runs in one
+transaction, and leaves a history row naming the actor (django-simple-history)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.models import AccessAction
+from audit.services import access_log_record
+from people import identity
+from people.models import Household, HouseholdStatus, Resident
+from territory.models import Entrance, Level, TerritoryUnit
+
+
+def floor_from_room(room: str) -> int | None:
+    """Room 1203 is on floor 12, room 502 on floor 5; a room without digits has no known floor."""
+    digits = re.match(r"\D*(\d+)", room or "")
+    if not digits:
+        return None
+    number = digits.group(1)
+    return int(number[:-2]) if len(number) >= 3 else None
+
+
+def _as(obj, actor):
+    obj._history_user = actor
+    return obj
+
+
+def _check_cell(cell: TerritoryUnit | None, community: TerritoryUnit) -> None:
+    if cell is None:
+        return
+    if cell.level != Level.CELL or not cell.path.startswith(community.path):
+        raise ValidationError(_("The neighbour cell must belong to the household's community."))
+
+
+@transaction.atomic
+def household_create(
+    *, actor, entrance: Entrance, room: str, cell: TerritoryUnit | None = None, note: str = ""
+) -> Household:
+    community = entrance.building.estate.community
+    _check_cell(cell, community)
+    if Household.objects.filter(entrance=entrance, room=room).exists():
+        raise ValidationError(_("A household already lives at this address."))
+    household = _as(
+        Household(community=community, entrance=entrance, room=room, floor=floor_from_room(room), cell=cell, note=note),
+        actor,
+    )
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_move(
+    *, actor, household: Household, entrance: Entrance | None = None, room: str | None = None, cell=...
+) -> Household:
+    """Move a household to another address and/or neighbour cell. The old values stay in its history."""
+    entrance = entrance or household.entrance
+    room = household.room if room is None else room
+    community = entrance.building.estate.community
+    if cell is ...:
+        # A move to another community leaves the old cell behind.
+        cell = household.cell if community.pk == household.community_id else None
+    _check_cell(cell, community)
+    if Household.objects.filter(entrance=entrance, room=room).exclude(pk=household.pk).exists():
+        raise ValidationError(_("A household already lives at this address."))
+    household.entrance, household.room, household.floor = entrance, room, floor_from_room(room)
+    household.community, household.cell = community, cell
+    _as(household, actor).save()
+    return household
+
+
+@transaction.atomic
+def household_set_status(*, actor, household: Household, status: HouseholdStatus) -> Household:
+    """Mark a household 空挂户 (registered, not living here) or back. 空挂户 leave their cell."""
+    household.status = status
+    if status == HouseholdStatus.REGISTERED_ONLY:
+        household.cell = None
+    _as(household, actor).save()
+    return household
+
+
+@transaction.atomic
+def resident_save(*, actor, resident: Resident, id_number: str | None = None) -> Resident:
+    """Create or update a resident. `id_number` (raw) replaces the stored one when given; '' clears it.
+
+    Derived fields are set here: pinyin for search, and birth date and gender read off the ID number.
+    """
+    from people.search import pinyin_forms
+
+    if id_number is not None:
+        if id_number.strip():
+            facts = identity.id_number_parse(id_number)
+            digest = identity.id_number_digest(facts.number)
+            clash = Resident.objects.filter(id_number_digest=digest).exclude(pk=resident.pk).exists()
+            if clash:
+                raise ValidationError(_("Another resident already has this ID number."))
+            resident.set_id_number(facts.number)
+            resident.birth_date = facts.birth_date
+            resident.gender = facts.gender
+        else:
+            resident.set_id_number("")
+    if resident.phone:
+        resident.phone = identity.phone_validate(resident.phone)
+    if resident.emergency_contact_phone:
+        resident.emergency_contact_phone = identity.phone_validate(resident.emergency_contact_phone)
+    resident.name_pinyin, resident.name_initials = pinyin_forms(resident.name)
+    _as(resident, actor).save()
+    return resident
+
+
+def resident_reveal(*, actor, resident: Resident, field: str, request=None) -> str:
+    """The plain value of a masked field, logged with who and when. The caller checks visibility."""
+    from accounts.scope import scope_for
+
+    if field == "id_number":
+        if not scope_for(actor).can_reveal_id_numbers:
+            raise PermissionError(_("Only community staff may reveal ID numbers."))
+        value, action = resident.reveal_id_number(), AccessAction.REVEAL_ID_NUMBER
+    elif field == "phone":
+        value, action = resident.phone, AccessAction.REVEAL_PHONE
+    elif field == "emergency_phone":
+        value, action = resident.emergency_contact_phone, AccessAction.REVEAL_EMERGENCY_PHONE
+    else:
+        raise ValueError(field)
+    access_log_record(actor=actor, action=action, resident=resident, request=request)
+    return value

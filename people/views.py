@@ -1,0 +1,12 @@
+"""Pages of this app: thin views that parse, call a service or selector, and render."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def my_households(request):
+    return HttpResponse("todo")
+
+
+household_list = search = roster_import = my_households
