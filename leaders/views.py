@@ -1,9 +1,11 @@
-"""Pages of this app: thin views that parse, call a service or selector, and render."""
+"""Appointment pages (owned by the tree-and-appointments work)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 
 
-@login_required
-def appointment_list(request):
-    return HttpResponse("todo")
+def _todo(request, **kwargs):
+    return HttpResponse("not built yet", status=501)
+
+
+appointment_list = appointment_create = appointment_end = appointment_hand_over = login_required(_todo)

@@ -1,12 +1,12 @@
-"""Pages of this app: thin views that parse, call a service or selector, and render."""
+"""Reading pages for households and residents (owned by the people-pages work)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 
 
-@login_required
-def my_households(request):
-    return HttpResponse("todo")
+def _todo(request, **kwargs):
+    return HttpResponse("not built yet", status=501)
 
 
-household_list = search = roster_import = my_households
+my_households = household_list = household_detail = household_history = login_required(_todo)
+resident_history = resident_reveal = search = login_required(_todo)
