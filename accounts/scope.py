@@ -98,6 +98,17 @@ class Scope:
         return self.everything or community_id in self.staff_community_ids
 
 
+def managed_communities(user):
+    """The communities whose registry `user` may edit: all of them for a superuser, else their staff posts."""
+    from territory.models import TerritoryUnit
+
+    scope = scope_for(user)
+    communities = TerritoryUnit.objects.filter(level=Level.COMMUNITY)
+    if scope.everything:
+        return communities
+    return communities.filter(pk__in=scope.staff_community_ids)
+
+
 def scope_build(user) -> Scope:
     if not user or not user.is_authenticated or not user.is_active:
         return Scope()
@@ -107,7 +118,10 @@ def scope_build(user) -> Scope:
     from territory.models import TerritoryUnit
 
     appointments = list(
-        Appointment.objects.active().filter(person=user).select_related("unit").only("role", "unit__path", "building_id")
+        Appointment.objects.active()
+        .filter(person=user)
+        .select_related("unit")
+        .only("role", "unit__path", "building_id")
     )
     staff_paths, leader_paths, buildings = [], [], []
     for appointment in appointments:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from leaders.models import BUILDING_ROLES, ESTATE_ROLES, ROLE_UNIT_LEVELS, Appointment, EndReason, Role
 
 
-def _check_place(role: Role, unit, estate, building) -> None:
+def appointment_place_check(role: Role, unit, estate, building) -> None:
     if role in BUILDING_ROLES:
         if building is None or unit or estate:
             raise ValidationError(_("A building leader is appointed to a building."))
@@ -36,7 +36,7 @@ def appointment_create(
     building=None,
 ) -> Appointment:
     """Appoint a person to a role over one place. A person may hold several appointments."""
-    _check_place(role, unit, estate, building)
+    appointment_place_check(role, unit, estate, building)
     started_on = started_on or timezone.localdate()
     duplicate = (
         Appointment.objects.active(started_on)

@@ -28,11 +28,16 @@ def _as(obj, actor):
     return obj
 
 
-def _check_cell(cell: TerritoryUnit | None, community: TerritoryUnit) -> None:
+def household_cell_check(
+    cell: TerritoryUnit | None, community: TerritoryUnit, status: str = HouseholdStatus.RESIDENT
+) -> None:
+    """A household's cell lies in its community, and a 空挂户 (not living here) is in no cell."""
     if cell is None:
         return
     if cell.level != Level.CELL or not cell.path.startswith(community.path):
         raise ValidationError(_("The neighbour cell must belong to the household's community."))
+    if status == HouseholdStatus.REGISTERED_ONLY:
+        raise ValidationError(_("A household registered here but not living here is not placed in a cell."))
 
 
 @transaction.atomic
@@ -40,11 +45,18 @@ def household_create(
     *, actor, entrance: Entrance, room: str, cell: TerritoryUnit | None = None, note: str = ""
 ) -> Household:
     community = entrance.building.estate.community
-    _check_cell(cell, community)
+    household_cell_check(cell, community)
     if Household.objects.filter(entrance=entrance, room=room).exists():
         raise ValidationError(_("A household already lives at this address."))
     household = _as(
-        Household(community=community, entrance=entrance, room=room, floor=floor_from_room(room), cell=cell, note=note),
+        Household(
+            community=community,
+            entrance=entrance,
+            room=room,
+            floor=floor_from_room(room),
+            cell=cell,
+            note=note,
+        ),
         actor,
     )
     household.save()
@@ -53,20 +65,30 @@ def household_create(
 
 @transaction.atomic
 def household_move(
-    *, actor, household: Household, entrance: Entrance | None = None, room: str | None = None, cell=...
+    *,
+    actor,
+    household: Household,
+    entrance: Entrance | None = None,
+    room: str | None = None,
+    cell=...,
+    note: str | None = None,
 ) -> Household:
-    """Move a household to another address and/or neighbour cell. The old values stay in its history."""
+    """Move a household to another address and/or neighbour cell (and update its note).
+
+    The old values stay in its history."""
     entrance = entrance or household.entrance
     room = household.room if room is None else room
     community = entrance.building.estate.community
     if cell is ...:
         # A move to another community leaves the old cell behind.
         cell = household.cell if community.pk == household.community_id else None
-    _check_cell(cell, community)
+    household_cell_check(cell, community, household.status)
     if Household.objects.filter(entrance=entrance, room=room).exclude(pk=household.pk).exists():
         raise ValidationError(_("A household already lives at this address."))
     household.entrance, household.room, household.floor = entrance, room, floor_from_room(room)
     household.community, household.cell = community, cell
+    if note is not None:
+        household.note = note
     _as(household, actor).save()
     return household
 
