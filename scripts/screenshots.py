@@ -1,0 +1,57 @@
+"""Take the README's screenshots from a running demo (make run), with Debian's chromium.
+
+    .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots")
+PASSWORD = "linli-demo"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"width": 360, "height": 740}
+DESK = {"width": 1280, "height": 860}
+
+# (file name, login, viewport, path, language)
+SHOTS = [
+    ("linzhang-home-phone", "linzhang", PHONE, "/", "zh-hans"),
+    ("linzhang-my-households-phone", "linzhang", PHONE, "/people/mine/", "zh-hans"),
+    ("zuzhang-my-households-phone", "zuzhang", PHONE, "/people/mine/", "zh-hans"),
+    ("jiedao-tree", "jiedao", DESK, "/territory/", "zh-hans"),
+    ("shequ-household-list", "shequ", DESK, "/people/households/", "zh-hans"),
+    ("shequ-search-zgl", "shequ", DESK, "/people/search/?q=zgl", "zh-hans"),
+    ("shequ-import", "shequ", DESK, "/people/import/", "zh-hans"),
+    ("shequ-appointments", "shequ", DESK, "/leaders/", "zh-hans"),
+    ("shequ-estates", "shequ", DESK, "/territory/estates/", "zh-hans"),
+    ("jumin-my-household-phone", "jumin", PHONE, "/people/mine/", "zh-hans"),
+    ("shequ-household-list-en", "shequ", DESK, "/people/households/", "en"),
+]
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for name, login, viewport, path, language in SHOTS:
+            context = browser.new_context(viewport=viewport)
+            context.add_cookies([{"name": "django_language", "value": language, "url": BASE}])
+            page = context.new_page()
+            page.goto(f"{BASE}/accounts/login/")
+            page.fill("input[name=username]", login)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button.btn-primary")
+            page.wait_for_load_state()
+            page.goto(BASE + path)
+            page.wait_for_load_state()
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+            print(name, page.evaluate("document.documentElement.scrollWidth"), page.url)
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
