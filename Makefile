@@ -42,7 +42,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --ignore=staticfiles --ignore=test-artifacts --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:

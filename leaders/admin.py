@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from leaders.models import Appointment
-from leaders.services import appointment_place_check, appointment_create, appointment_end
+from leaders.services import appointment_create, appointment_end, appointment_place_check
 
 _PLACE_FIELDS = ["person", "role", "unit", "estate", "building", "started_on"]
 
@@ -20,7 +20,9 @@ class AppointmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not self.instance.pk and cleaned.get("role"):
-            appointment_place_check(cleaned["role"], cleaned.get("unit"), cleaned.get("estate"), cleaned.get("building"))
+            appointment_place_check(
+                cleaned["role"], cleaned.get("unit"), cleaned.get("estate"), cleaned.get("building")
+            )
         if cleaned.get("ended_on") and not cleaned.get("end_reason"):
             self.add_error("end_reason", _("Say why the term ended."))
         return cleaned

@@ -85,7 +85,10 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(models.Model):
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="appointments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     unit = models.ForeignKey(
@@ -97,7 +100,12 @@ class Appointment(models.Model):
         related_name="appointments",
     )
     estate = models.ForeignKey(
-        Estate, verbose_name=_("estate"), null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+        Estate,
+        verbose_name=_("estate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     building = models.ForeignKey(
         Building,
@@ -109,7 +117,9 @@ class Appointment(models.Model):
     )
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
-    end_reason = models.CharField(_("reason for ending"), max_length=16, choices=EndReason.choices, blank=True)
+    end_reason = models.CharField(
+        _("reason for ending"), max_length=16, choices=EndReason.choices, blank=True
+    )
     end_note = models.CharField(_("note on ending"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

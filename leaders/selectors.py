@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from accounts.scope import scope_for
 from leaders.models import BUILDING_ROLES, ESTATE_ROLES, ROLE_UNIT_LEVELS, Appointment
 from territory.models import LEVEL_ORDER, Building, Estate, Level, TerritoryUnit
 
@@ -129,11 +128,11 @@ def person_candidate(viewer, value: str) -> PersonCandidate | None:
 
 
 def scoped_estates(viewer) -> QuerySet[Estate]:
-    return Estate.objects.filter(scope_for(viewer).estates_q())
+    return Estate.objects.visible_to(viewer)
 
 
 def scoped_buildings(viewer) -> QuerySet[Building]:
-    return Building.objects.filter(estate__in=scoped_estates(viewer).values("pk"))
+    return Building.objects.visible_to(viewer)
 
 
 def unit_labels(units: list[TerritoryUnit]) -> dict[int, str]:

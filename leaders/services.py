@@ -55,7 +55,12 @@ def appointment_create(
 
 @transaction.atomic
 def appointment_end(
-    *, actor, appointment: Appointment, ended_on: datetime.date | None = None, reason: EndReason, note: str = ""
+    *,
+    actor,
+    appointment: Appointment,
+    ended_on: datetime.date | None = None,
+    reason: EndReason,
+    note: str = "",
 ) -> Appointment:
     """End a term. The appointment stays, with its end date and reason, as the post's history."""
     ended_on = ended_on or timezone.localdate()
@@ -71,7 +76,13 @@ def appointment_end(
 
 @transaction.atomic
 def appointment_hand_over(
-    *, actor, appointment: Appointment, successor, reason: EndReason, on: datetime.date | None = None, note: str = ""
+    *,
+    actor,
+    appointment: Appointment,
+    successor,
+    reason: EndReason,
+    on: datetime.date | None = None,
+    note: str = "",
 ) -> Appointment:
     """End `appointment` and appoint `successor` to the same post from the same day."""
     on = on or timezone.localdate()

@@ -2,7 +2,6 @@
 through Appointment.objects.visible_to, so an appointment outside the viewer's scope is a 404."""
 
 import functools
-import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import scope_for
+from accounts.services import person_create
 from leaders import selectors, services
 from leaders.forms import (
     AppointmentCreateForm,
@@ -74,7 +74,7 @@ def appointment_create(request):
             unit, estate, building = form.cleaned_data["place"]
             try:
                 with transaction.atomic():
-                    person = _person_from(form.cleaned_data["choice"])
+                    person = _person_from(request, form.cleaned_data["choice"])
                     appointment = services.appointment_create(
                         actor=request.user,
                         person=person,
@@ -143,7 +143,7 @@ def appointment_hand_over(request, pk: int):
                     successor = services.appointment_hand_over(
                         actor=request.user,
                         appointment=appointment,
-                        successor=_person_from(form.cleaned_data["choice"]),
+                        successor=_person_from(request, form.cleaned_data["choice"]),
                         reason=form.cleaned_data["reason"],
                         on=form.cleaned_data["on"],
                         note=form.cleaned_data["note"],
@@ -190,23 +190,10 @@ def _picker(request, form) -> dict:
     return {"candidates": candidates, "chosen": chosen, "searched": bool(source.get("q", "").strip())}
 
 
-def _person_from(choice: PersonChoice) -> User:
-    """The user to appoint: the chosen one, or a new one (who cannot log in until given a password).
-
-    TODO(lead): this belongs in an accounts service (`person_create`); it runs inside the caller's transaction.
-    """
+def _person_from(request, choice: PersonChoice) -> User:
+    """The user to appoint: the chosen one, or a new person created for the post."""
     if choice.user is not None:
         return choice.user
-    user = User(
-        username=_free_username(), full_name=choice.full_name, phone=choice.phone, resident=choice.resident
+    return person_create(
+        actor=request.user, full_name=choice.full_name, phone=choice.phone, resident=choice.resident
     )
-    user.set_unusable_password()
-    user.save()
-    return user
-
-
-def _free_username() -> str:
-    while True:
-        username = f"p{secrets.token_hex(4)}"
-        if not User.objects.filter(username=username).exists():
-            return username

@@ -9,7 +9,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from people import identity
 from people.models import PERSON_TAGS, SPECIAL_GROUPS, Household, Resident
-from people.services import household_cell_check, household_create, household_move, household_set_status, resident_save
+from people.services import (
+    household_cell_check,
+    household_create,
+    household_move,
+    household_set_status,
+    resident_save,
+)
 
 
 class HouseholdForm(forms.ModelForm):

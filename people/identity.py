@@ -111,7 +111,9 @@ def id_number_decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:  # wrong LINLI_FIELD_KEY: say so rather than show garbage
-        raise RuntimeError("ID number cannot be decrypted: LINLI_FIELD_KEY differs from the one used") from exc
+        raise RuntimeError(
+            "ID number cannot be decrypted: LINLI_FIELD_KEY differs from the one used"
+        ) from exc
 
 
 def id_number_digest(number: str) -> str:

@@ -93,7 +93,10 @@ class Household(models.Model):
     room = models.CharField(_("room"), max_length=20)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
     status = models.CharField(
-        _("household status"), max_length=20, choices=HouseholdStatus.choices, default=HouseholdStatus.RESIDENT
+        _("household status"),
+        max_length=20,
+        choices=HouseholdStatus.choices,
+        default=HouseholdStatus.RESIDENT,
     )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -173,7 +176,10 @@ class Resident(models.Model):
         _("relation to head of household"), max_length=16, choices=Relation.choices, default=Relation.HEAD
     )
     residence_status = models.CharField(
-        _("residence status"), max_length=20, choices=ResidenceStatus.choices, default=ResidenceStatus.RESIDENT
+        _("residence status"),
+        max_length=20,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.RESIDENT,
     )
     is_party_member = models.BooleanField(_("party member"), default=False)
     is_five_elders = models.BooleanField(_("five elders"), default=False)
@@ -201,7 +207,9 @@ class Resident(models.Model):
         ordering = ["household_id", "id"]
         indexes = [
             models.Index(fields=["name"], name="resident_name"),
-            models.Index(fields=["name_initials"], name="resident_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["name_initials"], name="resident_initials", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["name_pinyin"], name="resident_pinyin", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone"], name="resident_phone"),
         ] + [

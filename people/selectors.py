@@ -195,7 +195,6 @@ def _int_or_none(value) -> int | None:
 
 def household_filter_options(user) -> dict:
     """The choices offered by the filter form: only units and estates the viewer can see."""
-    scope = scope_for(user)
     units = list(
         TerritoryUnit.objects.visible_to(user)
         .exclude(level=Level.STREET)
@@ -204,7 +203,7 @@ def household_filter_options(user) -> dict:
     )
     for unit in units:
         unit.indent = "\u3000" * max(0, unit.depth - 1)
-    estates = list(Estate.objects.filter(scope.estates_q()).distinct().order_by("name").only("id", "name"))
+    estates = list(Estate.objects.visible_to(user).order_by("name").only("id", "name"))
     return {
         "units": units,
         "estates": estates,

@@ -1,6 +1,6 @@
 """Take the README's screenshots from a running demo (make run), with Debian's chromium.
 
-    .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+.venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
 """
 
 import sys
@@ -11,8 +11,15 @@ from playwright.sync_api import sync_playwright
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots")
 PASSWORD = "linli-demo"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1280, "height": 860}
 

@@ -47,7 +47,12 @@ class TerritoryUnit(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, editable=False, default="")
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -88,6 +93,19 @@ class TerritoryUnit(models.Model):
         return ids[1] if len(ids) > 1 else None
 
 
+class EstateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from accounts.scope import scope_for
+
+        # A leader's patch may reach into an estate through several households: one row per estate.
+        return self.filter(pk__in=Estate.objects.filter(scope_for(user).estates_q()).values("pk"))
+
+
+class BuildingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(estate__in=Estate.objects.visible_to(user).values("pk"))
+
+
 class Estate(models.Model):
     class Kind(models.TextChoices):
         ESTATE = "estate", _("Housing estate")
@@ -104,6 +122,7 @@ class Estate(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ESTATE)
     address = models.CharField(_("street address"), max_length=200, blank=True)
 
+    objects = EstateQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -117,9 +136,12 @@ class Estate(models.Model):
 
 
 class Building(models.Model):
-    estate = models.ForeignKey(Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="buildings")
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="buildings"
+    )
     name = models.CharField(_("name"), max_length=50)
 
+    objects = BuildingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

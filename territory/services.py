@@ -11,7 +11,9 @@ class TerritoryError(ValueError):
 
 
 @transaction.atomic
-def unit_create(*, parent: TerritoryUnit | None, level: Level, name: str, sort_order: int = 0) -> TerritoryUnit:
+def unit_create(
+    *, parent: TerritoryUnit | None, level: Level, name: str, sort_order: int = 0
+) -> TerritoryUnit:
     """Add a unit under its parent; the level must be the one right below the parent's."""
     if parent is None and level != Level.STREET:
         raise TerritoryError(_("Only a street office stands at the top of the tree."))

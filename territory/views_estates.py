@@ -70,9 +70,7 @@ def estate_create(request):
 @login_required
 def estate_detail(request, pk: int):
     scope = _staff_scope(request)
-    estate = get_object_or_404(
-        Estate.objects.filter(scope.estates_q()).distinct().select_related("community"), pk=pk
-    )
+    estate = get_object_or_404(Estate.objects.visible_to(request.user).select_related("community"), pk=pk)
     if not scope.can_manage_community(estate.community_id):
         raise PermissionDenied(_("Only staff of this community may change its estates."))
 

@@ -64,7 +64,9 @@ def _shot(page, name):
 
 
 def test_neighbour_leader_on_a_phone_sees_their_households(browser, live_server, live_cast):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN"
+    )
     page = context.new_page()
     _login(page, live_server, "cell_leader")
     page.click("a.tile-main")

@@ -57,7 +57,9 @@ def test_catalogue_holds_every_message_in_the_code(tmp_path):
         check=True,
         capture_output=True,
     )
-    in_code = {(e.get("msgctxt"), e["msgid"]) for e in po_entries(copy / "locale/zh_Hans/LC_MESSAGES/django.po")}
+    in_code = {
+        (e.get("msgctxt"), e["msgid"]) for e in po_entries(copy / "locale/zh_Hans/LC_MESSAGES/django.po")
+    }
     in_catalogue = {(e.get("msgctxt"), e["msgid"]) for e in po_entries(PO)}
     missing = sorted(m for _c, m in in_code - in_catalogue)
     assert missing == [], "run `make messages` and translate the new strings"
