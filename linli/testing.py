@@ -33,7 +33,10 @@ PASSWORD = "linli-test-pass-1"
 
 
 def make_id_number(
-    birth: datetime.date = datetime.date(1950, 3, 8), gender: str = "F", region: str = "430102", seq: int | None = None
+    birth: datetime.date = datetime.date(1950, 3, 8),
+    gender: str = "F",
+    region: str = "430102",
+    seq: int | None = None,
 ) -> str:
     """A valid GB 11643 number: region, birth date, sequence (odd for men), check character."""
     seq = next(_sequence) % 500 if seq is None else seq
@@ -61,8 +64,15 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
-def make_household(cell: TerritoryUnit | None, *, community: TerritoryUnit | None = None, estate="阳光小区",
-                   building="1栋", entrance="1单元", room=None) -> Household:
+def make_household(
+    cell: TerritoryUnit | None,
+    *,
+    community: TerritoryUnit | None = None,
+    estate="阳光小区",
+    building="1栋",
+    entrance="1单元",
+    room=None,
+) -> Household:
     community = community or TerritoryUnit.objects.get(pk=cell.community_id_from_path())
     room = room or f"{next(_sequence) % 30 + 1}0{next(_sequence) % 4 + 1}"
     door, _created = entrance_get_or_create(
@@ -71,12 +81,28 @@ def make_household(cell: TerritoryUnit | None, *, community: TerritoryUnit | Non
     return household_create(actor=None, entrance=door, room=room, cell=cell)
 
 
-def make_resident(household: Household, name: str = "张桂莲", *, gender="F", birth=datetime.date(1950, 3, 8),
-                  phone: str | None = None, id_number: str | None = None, **fields) -> Resident:
-    resident = Resident(household=household, name=name, gender=gender, phone=phone if phone is not None else make_phone(),
-                        **fields)
-    return resident_save(actor=None, resident=resident,
-                         id_number=id_number if id_number is not None else make_id_number(birth, gender))
+def make_resident(
+    household: Household,
+    name: str = "张桂莲",
+    *,
+    gender="F",
+    birth=datetime.date(1950, 3, 8),
+    phone: str | None = None,
+    id_number: str | None = None,
+    **fields,
+) -> Resident:
+    resident = Resident(
+        household=household,
+        name=name,
+        gender=gender,
+        phone=phone if phone is not None else make_phone(),
+        **fields,
+    )
+    return resident_save(
+        actor=None,
+        resident=resident,
+        id_number=id_number if id_number is not None else make_id_number(birth, gender),
+    )
 
 
 @dataclass
@@ -112,8 +138,17 @@ class Cast:
         return {name: getattr(self, name) for name in CAST_ROLES}
 
 
-CAST_ROLES = ["street_admin", "staff", "area_leader", "group_leader", "cell_leader", "cell_leader_2",
-              "building_leader", "resident", "outsider"]
+CAST_ROLES = [
+    "street_admin",
+    "staff",
+    "area_leader",
+    "group_leader",
+    "cell_leader",
+    "cell_leader_2",
+    "building_leader",
+    "resident",
+    "outsider",
+]
 
 # What each member of the cast sees of the cast's households (by attribute name).
 CAST_VISIBLE_HOUSEHOLDS = {
@@ -152,9 +187,16 @@ def build_cast() -> Cast:
     h_unplaced = make_household(None, community=community, building="3栋", room="401")
     hb = make_household(other_cell, estate="和平小区", room="101")
     residents = {
-        "h1": make_resident(h1, "张桂莲", is_elderly_alone=True, emergency_contact_name="李强",
-                            emergency_contact_phone="13900001111"),
-        "h1b": make_resident(h1b, "王建国", gender="M", birth=datetime.date(1962, 5, 1), is_party_member=True),
+        "h1": make_resident(
+            h1,
+            "张桂莲",
+            is_elderly_alone=True,
+            emergency_contact_name="李强",
+            emergency_contact_phone="13900001111",
+        ),
+        "h1b": make_resident(
+            h1b, "王建国", gender="M", birth=datetime.date(1962, 5, 1), is_party_member=True
+        ),
         "h2": make_resident(h2, "刘芳", birth=datetime.date(1985, 7, 2)),
         "h3": make_resident(h3, "陈明", gender="M", birth=datetime.date(1978, 1, 20)),
         "h_unplaced": make_resident(h_unplaced, "赵丽", birth=datetime.date(1990, 11, 11)),
@@ -188,7 +230,22 @@ def build_cast() -> Cast:
     for name, role, place in posts:
         appointment_create(actor=None, person=users[name], role=role, started_on=start, **place)
     return Cast(
-        street=street, community=community, other_community=other_community, area=area, area2=area2, group=group,
-        group2=group2, cell=cell, cell2=cell2, cell3=cell3, other_cell=other_cell,
-        h1=h1, h1b=h1b, h2=h2, h3=h3, h_unplaced=h_unplaced, hb=hb, **users,
+        street=street,
+        community=community,
+        other_community=other_community,
+        area=area,
+        area2=area2,
+        group=group,
+        group2=group2,
+        cell=cell,
+        cell2=cell2,
+        cell3=cell3,
+        other_cell=other_cell,
+        h1=h1,
+        h1b=h1b,
+        h2=h2,
+        h3=h3,
+        h_unplaced=h_unplaced,
+        hb=hb,
+        **users,
     )
