@@ -47,3 +47,6 @@ messages: setup
 
 clean:
 	rm -rf $(VENV) node_modules var/*.sqlite3
+
+bench: setup
+	$(PY) bench/registry.py
