@@ -466,3 +466,14 @@ def resident_history(resident: Resident) -> tuple[list[HistoryEntry], bool]:
     )
     raw = _raw(_pairs(records)[:HISTORY_LIMIT])
     return _entries(raw, lambda record: (record.name, None)), len(records) > HISTORY_LIMIT
+
+
+def access_log_for(residents, limit: int = 100) -> list:
+    """Reveals of these residents' ID numbers and phones, newest first (who and when)."""
+    from audit.models import AccessLog
+
+    return list(
+        AccessLog.objects.filter(resident__in=residents)
+        .select_related("user", "resident")
+        .order_by("-created_at")[:limit]
+    )

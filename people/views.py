@@ -104,6 +104,7 @@ def household_history(request, pk: int):
         "entries": entries,
         "truncated": truncated,
         "subject": household.address,
+        "access_log": selectors.access_log_for(household.members.all()),
     }
     return render(request, "people/history.html", context)
 
@@ -123,6 +124,7 @@ def resident_history(request, pk: int):
         "entries": entries,
         "truncated": truncated,
         "subject": resident.name,
+        "access_log": selectors.access_log_for([resident]),
     }
     return render(request, "people/history.html", context)
 

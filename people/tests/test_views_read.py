@@ -427,3 +427,18 @@ def test_pages_render_in_both_languages(cast, client, language, url_name):
     response = client.get(reverse(f"people:{url_name}"), {"q": "张"})
     assert response.status_code == 200
     assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_history_page_lists_who_revealed_a_phone_and_when(client, cast):
+    from people.models import Resident
+
+    resident = Resident.objects.get(household=cast.h1)
+    client.force_login(cast.cell_leader)
+    client.post(reverse("people:resident_reveal", args=[resident.pk, "phone"]))
+    client.force_login(cast.staff)
+    response = client.get(reverse("people:household_history", args=[cast.h1.pk]))
+    log = response.context["access_log"]
+    assert [(row.user, row.resident, row.action) for row in log] == [
+        (cast.cell_leader, resident, "reveal_phone")
+    ]
+    assert "王建国" in response.content.decode()  # the cell leader's name, shown as who looked
