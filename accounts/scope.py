@@ -94,6 +94,30 @@ class Scope:
             q |= Q(estate__community__path__startswith=path)
         return q
 
+    def requests_q(self, user) -> Q:
+        """Requests of the viewer's territory, plus those they first received, hold, do, or filed."""
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths:
+            q |= Q(community__path__startswith=path) | Q(
+                street__path__startswith=path, community__isnull=True
+            )
+        for path in self.leader_unit_paths:
+            q |= Q(cell__path__startswith=path) | Q(holder__path__startswith=path)
+        if self.building_ids:
+            q |= Q(building_id__in=self.building_ids)
+        if user is not None and user.is_authenticated:
+            q |= Q(first_owner=user) | Q(assignee=user) | Q(reporter_user=user)
+            q |= Q(assignee_team__in=user.teams.values("pk"))
+        return q
+
+    def holds(self, unit_path: str) -> bool:
+        """Whether the viewer answers for this unit: they hold it or a unit above it, or staff it."""
+        if self.everything:
+            return True
+        return any(unit_path.startswith(p) for p in self.staff_unit_paths + self.leader_unit_paths)
+
     def can_manage_community(self, community_id: int) -> bool:
         return self.everything or community_id in self.staff_community_ids
 

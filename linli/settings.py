@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "people",
     "leaders",
     "audit",
+    "volunteers",
+    "service_requests",
+    "notices",
     "web",
 ]
 

@@ -8,6 +8,7 @@ and the views map those refusals back onto the field they concern.
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from people import identity
 from people.models import (
@@ -126,7 +127,7 @@ def _phone(value: str) -> str:
 class ResidentForm(forms.Form):
     """A resident's record. The ID number is never shown back: blank keeps the stored one."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=40,

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from people import identity
@@ -19,7 +20,7 @@ class HouseholdStatus(models.TextChoices):
 class ResidenceStatus(models.TextChoices):
     RESIDENT = "resident", _("Lives here")  # 常住
     REGISTERED_ONLY = "registered_only", _("Registered only")  # 空挂
-    TENANT = "tenant", _("Tenant")  # 流动
+    TENANT = "tenant", pgettext_lazy("residence status", "Tenant")  # 流动
 
 
 class Gender(models.TextChoices):
@@ -35,7 +36,7 @@ class Relation(models.TextChoices):
     GRANDCHILD = "grandchild", _("Grandchild")
     SIBLING = "sibling", _("Sibling")
     RELATIVE = "relative", _("Other relative")
-    TENANT = "tenant", _("Tenant")
+    TENANT = "tenant", pgettext_lazy("relation to head of household", "Tenant")
     OTHER = "other", _("Other")
 
 

@@ -4,13 +4,14 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from territory.models import Estate, TerritoryUnit
 
 
 class EstateForm(forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=TerritoryUnit.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("place", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Estate.Kind.choices, initial=Estate.Kind.ESTATE)
     address = forms.CharField(label=_("Street address"), max_length=200, required=False)
 

@@ -4,10 +4,20 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from leaders.models import Appointment, EndReason, Role
 from leaders.services import appointment_create, appointment_end, appointment_hand_over
 from linli.testing import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """These tests read error messages; they check the English msgids (the Chinese is checked by
+    web/tests/test_translations.py)."""
+    with translation.override("en"):
+        yield
+
 
 JAN = datetime.date(2024, 1, 1)
 

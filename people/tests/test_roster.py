@@ -8,6 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
+from django.utils import translation
 
 from audit.models import AccessAction, AccessLog
 from linli.testing import make_id_number
@@ -22,6 +23,14 @@ from people.roster import (
     roster_read,
 )
 from territory.models import Building, Entrance, Estate
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """These tests read error messages; they check the English msgids (the Chinese is checked by
+    web/tests/test_translations.py)."""
+    with translation.override("en"):
+        yield
 
 
 def roster_row(**values) -> dict:
