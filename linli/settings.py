@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "volunteers",
     "service_requests",
     "notices",
+    "figures",
+    "open311",
     "web",
 ]
 
@@ -181,7 +183,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = VAR_DIR / "media"  # request photos; served only through views that check visibility
+
+# Where messages to reporters go: a class with send(phone, message). The default writes to the log.
+LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "notices.services.LogSmsSender")
 
 # Uploaded rosters are read in memory up to this size and refused above it.
 LINLI_MAX_UPLOAD_BYTES = int(os.environ.get("LINLI_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -12,6 +12,10 @@ urlpatterns = [
     path("territory/", include("territory.urls")),
     path("people/", include("people.urls")),
     path("leaders/", include("leaders.urls")),
+    path("inbox/", include("notices.urls")),
+    path("figures/", include("figures.urls")),
+    path("open311/v2/", include("open311.urls")),
+    path("", include("service_requests.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
