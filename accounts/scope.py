@@ -122,6 +122,16 @@ class Scope:
         return self.everything or community_id in self.staff_community_ids
 
 
+def staff_scope(request) -> Scope:
+    """The scope of a street admin or community staff member; to anyone else the page does not exist."""
+    from django.http import Http404
+
+    scope = scope_for(request.user)
+    if not scope.is_staff:
+        raise Http404
+    return scope
+
+
 def managed_communities(user):
     """The communities whose registry `user` may edit: all of them for a superuser, else their staff posts."""
     from territory.models import TerritoryUnit

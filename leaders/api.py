@@ -1,16 +1,17 @@
 """Appointments as the viewer sees them (Appointment.objects.visible_to); phones masked."""
 
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from leaders.models import Appointment, Role
 from leaders.schemas import AppointmentOut
+from linli.api_types import Pagination
 
 router = Router(tags=["leaders"])
 
 
 @router.get("/appointments", response=list[AppointmentOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=100)
+@paginate(Pagination, page_size=50, max_page_size=100)
 def appointment_list(request, role: Role | None = None, active: bool | None = None):
     appointments = Appointment.objects.visible_to(request.user).select_related(
         "person", "unit", "estate", "building__estate"

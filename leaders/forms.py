@@ -15,6 +15,7 @@ from leaders.selectors import (
     residents_without_account,
     unit_choices,
 )
+from linli.params import int_param
 from people.identity import InvalidIdentity, phone_validate
 from territory.models import Level
 
@@ -63,12 +64,12 @@ class PersonChoiceForm(forms.Form):
         return data
 
     def _chosen(self, value: str) -> PersonChoice | None:
-        kind, pk = value[:1], value[1:]
+        kind, pk = value[:1], int_param(value[1:])
         found = None
-        if pk.isdigit() and kind == "u":
+        if pk and kind == "u":
             user = person_candidates(self.viewer).filter(pk=pk).first()
             found = PersonChoice(user=user) if user else None
-        elif pk.isdigit() and kind == "r":
+        elif pk and kind == "r":
             resident = residents_without_account(self.viewer).filter(pk=pk).first()
             found = (
                 PersonChoice(resident=resident, full_name=resident.name, phone=resident.phone)

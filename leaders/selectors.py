@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from leaders.models import BUILDING_ROLES, ESTATE_ROLES, ROLE_UNIT_LEVELS, Appointment
+from linli.params import int_param
 from territory.models import LEVEL_ORDER, Building, Estate, Level, TerritoryUnit
 
 STATUS_ACTIVE, STATUS_ENDED, STATUS_ALL = "active", "ended", "all"
@@ -114,8 +115,8 @@ def person_search(viewer, query: str) -> list[PersonCandidate]:
 
 def person_candidate(viewer, value: str) -> PersonCandidate | None:
     """The candidate behind a chosen value, so a form shown again keeps the choice on screen."""
-    kind, pk = value[:1], value[1:]
-    if not pk.isdigit():
+    kind, pk = value[:1], int_param(value[1:])
+    if pk is None:
         return None
     if kind == "u":
         user = person_candidates(viewer).filter(pk=pk).first()
@@ -195,8 +196,9 @@ def place_choices(viewer, role: str = "") -> list[tuple[str, list]]:
 
 def place_parse(viewer, value: str):
     """(unit, estate, building) for a chosen 'kind:id' value, fetched within scope; None when not found."""
-    kind, _sep, pk = value.partition(":")
-    if not pk.isdigit():
+    kind, _sep, raw_pk = value.partition(":")
+    pk = int_param(raw_pk)
+    if pk is None:
         return None
     if kind == "unit":
         unit = TerritoryUnit.objects.visible_to(viewer).filter(pk=pk).first()

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scope import scope_for
+from accounts.scope import staff_scope
 from accounts.services import person_create
 from leaders import selectors, services
 from leaders.forms import (
@@ -25,6 +25,7 @@ from leaders.forms import (
 )
 from leaders.models import Appointment
 from leaders.selectors import STATUS_ACTIVE, appointment_post_history, person_candidate, person_search
+from linli.params import int_param
 from territory.models import TerritoryUnit
 
 PAGE_SIZE = 50
@@ -36,8 +37,7 @@ def staff_required(view):
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not scope_for(request.user).is_staff:
-            raise Http404
+        staff_scope(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -48,11 +48,11 @@ def appointment_list(request):
     form = AppointmentFilterForm(request.GET or None, viewer=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     unit = None
-    unit_id = filters.get("unit", "")
-    if unit_id:
-        if not unit_id.isdigit():
+    if filters.get("unit"):
+        unit_id = int_param(filters["unit"])
+        if unit_id is None:
             raise Http404
-        unit = get_object_or_404(TerritoryUnit.objects.visible_to(request.user), pk=int(unit_id))
+        unit = get_object_or_404(TerritoryUnit.objects.visible_to(request.user), pk=unit_id)
     appointments = selectors.appointment_list(
         request.user, role=filters.get("role", ""), status=filters.get("status") or STATUS_ACTIVE, unit=unit
     )
@@ -93,8 +93,8 @@ def appointment_create(request):
         initial = {
             key: request.GET.get(key, "") for key in ("q", "role", "person", "new_full_name", "new_phone")
         }
-        if request.GET.get("unit", "").isdigit():
-            initial["place"] = f"unit:{request.GET['unit']}"
+        if int_param(request.GET.get("unit")):
+            initial["place"] = f"unit:{int_param(request.GET['unit'])}"
         elif request.GET.get("place"):
             initial["place"] = request.GET["place"]
         if request.GET.get("started_on"):

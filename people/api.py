@@ -5,8 +5,9 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from linli.api_types import Id, Pagination
 from people.models import Household, Resident
 from people.schemas import (
     ErrorOut,
@@ -36,11 +37,11 @@ def _households(user):
 
 
 @router.get("/households", response=list[HouseholdOut])
-@paginate(PageNumberPagination, **_PAGE)
+@paginate(Pagination, **_PAGE)
 def household_list(
     request,
-    cell: int | None = None,
-    community: int | None = None,
+    cell: Id | None = None,
+    community: Id | None = None,
     special_group: SpecialGroupCode | None = None,
     q: str = "",
 ):
@@ -59,7 +60,7 @@ def household_list(
 
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut)
-def household_detail(request, household_id: int):
+def household_detail(request, household_id: Id):
     households = _households(request.user).prefetch_related(
         Prefetch("members", queryset=Resident.objects.order_by("id"))
     )
@@ -77,13 +78,13 @@ def household_detail(request, household_id: int):
 
 
 @router.get("/residents", response=list[ResidentOut])
-@paginate(PageNumberPagination, **_PAGE)
+@paginate(Pagination, **_PAGE)
 def resident_list(request, q: str = ""):
     return resident_search(request.user, q).order_by("household_id", "id")
 
 
 @router.get("/residents/{resident_id}", response=ResidentDetailOut)
-def resident_detail(request, resident_id: int):
+def resident_detail(request, resident_id: Id):
     residents = Resident.objects.visible_to(request.user).select_related(
         "household__entrance__building__estate"
     )
@@ -91,7 +92,7 @@ def resident_detail(request, resident_id: int):
 
 
 @router.post("/residents/{resident_id}/reveal", response={200: RevealOut, 403: ErrorOut})
-def resident_reveal_field(request, resident_id: int, body: RevealIn):
+def resident_reveal_field(request, resident_id: Id, body: RevealIn):
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_id)
     try:
         value = resident_reveal(actor=request.user, resident=resident, field=body.field, request=request)

@@ -157,6 +157,7 @@ class ResidentForm(forms.Form):
     special_groups = forms.MultipleChoiceField(
         label=_("Special groups"), choices=SPECIAL_GROUPS, required=False, widget=forms.CheckboxSelectMultiple
     )
+    clear_phone = forms.BooleanField(label=_("Remove the phone number"), required=False)
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=50, required=False)
     emergency_contact_phone = forms.CharField(
         label=_("Emergency contact phone"),
@@ -164,10 +165,16 @@ class ResidentForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
+    clear_emergency_contact_phone = forms.BooleanField(
+        label=_("Remove the emergency contact's phone"), required=False
+    )
     note = forms.CharField(
         label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    # Phones, like the ID number, are never put back into the page: opening the edit form would
+    # otherwise show every number in full without a logged reveal. Blank keeps the stored one.
+    PHONE_FIELDS = ["phone", "emergency_contact_phone"]
     PLAIN_FIELDS = ["name", "relation", "residence_status", "emergency_contact_name", "note"]
 
     def __init__(self, *args, resident=None, **kwargs):
@@ -179,8 +186,6 @@ class ResidentForm(forms.Form):
                 **{name: getattr(r, name) for name in self.PLAIN_FIELDS},
                 "gender": r.gender,
                 "birth_date": r.birth_date,
-                "phone": r.phone,
-                "emergency_contact_phone": r.emergency_contact_phone,
                 "tags": [name for name, _label in PERSON_TAGS if getattr(r, name)],
                 "special_groups": [name for name, _label in SPECIAL_GROUPS if getattr(r, name)],
             }
@@ -192,6 +197,14 @@ class ResidentForm(forms.Form):
             ) % {"masked": self.resident.id_number_masked}
         else:
             del self.fields["clear_id_number"]
+        for name in self.PHONE_FIELDS:
+            stored = getattr(self.resident, name, "") if self.resident is not None else ""
+            if stored:
+                self.fields[name].help_text = _("Stored: %(masked)s. Leave blank to keep it.") % {
+                    "masked": identity.phone_mask(stored)
+                }
+            else:
+                del self.fields[f"clear_{name}"]
 
     @property
     def has_stored_id(self) -> bool:
@@ -262,8 +275,11 @@ class ResidentForm(forms.Form):
     def apply_to(self, resident):
         """Copy the cleaned values onto `resident` (unsaved); the service validates and saves."""
         data = self.cleaned_data
-        for name in self.PLAIN_FIELDS + ["phone", "emergency_contact_phone", "birth_date"]:
+        for name in self.PLAIN_FIELDS + ["birth_date"]:
             setattr(resident, name, data[name])
+        for name in self.PHONE_FIELDS:
+            if data[name] or data.get(f"clear_{name}") or self.resident is None:
+                setattr(resident, name, data[name])
         if data["gender"]:
             resident.gender = data["gender"]
         for name, _label in PERSON_TAGS:

@@ -29,7 +29,8 @@ class InvalidIdentity(ValueError):
 def normalise(value: str) -> str:
     """Full-width digits and letters to ASCII, spaces and dashes removed, upper case."""
     value = unicodedata.normalize("NFKC", value or "")
-    return re.sub(r"[\s\-]", "", value).upper()
+    # Zero-width characters come along when numbers are pasted from WeChat.
+    return re.sub(r"[\s\-\u200b-\u200d\u2060\ufeff()（）]", "", value).upper()
 
 
 def id_check_char(first17: str) -> str:
@@ -69,8 +70,11 @@ def id_number_mask(number: str) -> str:
 
 def phone_normalise(raw: str) -> str:
     phone = normalise(raw)
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    for prefix in ("+86", "0086"):
+        if phone.startswith(prefix):
+            return phone[len(prefix) :]
+    if len(phone) == 13 and phone.startswith("86"):
+        return phone[2:]
     return phone
 
 
@@ -114,6 +118,15 @@ def id_number_decrypt(token: str) -> str:
         raise RuntimeError(
             "ID number cannot be decrypted: LINLI_FIELD_KEY differs from the one used"
         ) from exc
+
+
+def blob_encrypt(data: bytes) -> bytes:
+    """Files holding personal data (a roster waiting to be confirmed) are kept encrypted on disk."""
+    return _fernet().encrypt(data)
+
+
+def blob_decrypt(token: bytes) -> bytes:
+    return _fernet().decrypt(token)
 
 
 def id_number_digest(number: str) -> str:

@@ -43,7 +43,7 @@ from people.models import (
 from people.search import pinyin_forms
 from people.services import floor_from_room
 from territory.models import Building, Entrance, Estate, TerritoryUnit
-from territory.services import entrance_get_or_create
+from territory.services import address_clean, entrance_get_or_create
 
 # The roster's columns, in the order an export writes them. The headers are the file format
 # communities use, so they stay in Chinese whatever the interface language.
@@ -387,7 +387,7 @@ def _table(grid) -> RosterTable:
 
 
 def _address_part(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return address_clean(text)
 
 
 def _one_of(row: RosterRow, column: str, mapping: dict, default):

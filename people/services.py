@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from audit.models import AccessAction
 from audit.services import access_log_record
 from people import identity
-from people.models import Household, HouseholdStatus, Resident
+from people.models import Household, HouseholdStatus, ResidenceStatus, Resident
 from territory.models import Entrance, Level, TerritoryUnit
+from territory.services import address_clean
 
 
 def floor_from_room(room: str) -> int | None:
@@ -45,6 +46,7 @@ def household_create(
     *, actor, entrance: Entrance, room: str, cell: TerritoryUnit | None = None, note: str = ""
 ) -> Household:
     community = entrance.building.estate.community
+    room = address_clean(room)
     household_cell_check(cell, community)
     if Household.objects.filter(entrance=entrance, room=room).exists():
         raise ValidationError(_("A household already lives at this address."))
@@ -77,7 +79,7 @@ def household_move(
 
     The old values stay in its history."""
     entrance = entrance or household.entrance
-    room = household.room if room is None else room
+    room = household.room if room is None else address_clean(room)
     community = entrance.building.estate.community
     if cell is ...:
         # A move to another community leaves the old cell behind.
@@ -129,7 +131,21 @@ def resident_save(*, actor, resident: Resident, id_number: str | None = None) ->
         resident.emergency_contact_phone = identity.phone_validate(resident.emergency_contact_phone)
     resident.name_pinyin, resident.name_initials = pinyin_forms(resident.name)
     _as(resident, actor).save()
+    household_status_sync(actor=actor, household=resident.household)
     return resident
+
+
+def household_status_sync(*, actor, household: Household) -> Household:
+    """A household whose every member is registered here but lives elsewhere is a 空挂户: it leaves
+    its cell and the counts. (The way back is an explicit household_set_status by staff.)"""
+    members = list(household.members.values_list("residence_status", flat=True))
+    if (
+        members
+        and household.status != HouseholdStatus.REGISTERED_ONLY
+        and all(status == ResidenceStatus.REGISTERED_ONLY for status in members)
+    ):
+        household_set_status(actor=actor, household=household, status=HouseholdStatus.REGISTERED_ONLY)
+    return household
 
 
 def resident_reveal(*, actor, resident: Resident, field: str, request=None) -> str:

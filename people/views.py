@@ -6,16 +6,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scope import scope_for
+from accounts.scope import scope_for, staff_scope
 from people import selectors, services
 from people.models import HouseholdStatus, Resident
 from people.templatetags.people_tags import REVEAL_FIELDS
-
-
-def _require_staff(request) -> None:
-    """History is for staff; to anyone else the page does not exist."""
-    if not scope_for(request.user).is_staff:
-        raise Http404
 
 
 @login_required
@@ -94,7 +88,7 @@ def resident_reveal(request, pk: int, field: str):
 @login_required
 @require_GET
 def household_history(request, pk: int):
-    _require_staff(request)
+    staff_scope(request)
     household = selectors.household_get(request.user, pk)
     if household is None:
         raise Http404
@@ -112,7 +106,7 @@ def household_history(request, pk: int):
 @login_required
 @require_GET
 def resident_history(request, pk: int):
-    _require_staff(request)
+    staff_scope(request)
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("household__entrance__building__estate"),
         pk=pk,

@@ -8,23 +8,16 @@ call a service in people/services.py, and map the service's refusals back onto t
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scope import managed_communities, scope_for
+from accounts.scope import managed_communities, staff_scope
+from linli.params import int_param
 from people import identity, services
 from people.forms import HouseholdForm, HouseholdStatusForm, ResidentForm
 from people.models import Household, HouseholdStatus, Resident
 from territory.models import TerritoryUnit
-
-
-def _staff_scope(request):
-    scope = scope_for(request.user)
-    if not scope.is_staff:
-        raise Http404
-    return scope
 
 
 def _check_manages(scope, community_id: int) -> None:
@@ -33,7 +26,7 @@ def _check_manages(scope, community_id: int) -> None:
 
 
 def _household_to_edit(request, pk: int) -> Household:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     household = get_object_or_404(
         Household.objects.visible_to(request.user).with_address().select_related("community", "cell"), pk=pk
     )
@@ -61,11 +54,11 @@ def _map_household_error(form: HouseholdForm, exc: ValidationError) -> None:
 
 @login_required
 def household_create(request):
-    _staff_scope(request)
+    staff_scope(request)
     initial = {}
-    entrance_id = request.GET.get("entrance", "")
-    if entrance_id.isdigit():
-        initial["entrance"] = int(entrance_id)
+    entrance_id = int_param(request.GET.get("entrance"))
+    if entrance_id:
+        initial["entrance"] = entrance_id
     form = _household_form(request, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,7 +202,7 @@ def resident_create(request, pk: int):
 
 @login_required
 def resident_edit(request, pk: int):
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related(
             "household__entrance__building__estate", "household__community"

@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.scope import scope_for
-from people import roster
+from accounts.scope import scope_for, staff_scope
+from audit.models import AccessAction
+from audit.services import access_log_record
+from people import identity, roster
 from people.forms_roster import RosterUploadForm
 from territory.models import TerritoryUnit
 
@@ -41,7 +43,7 @@ def _pending_save(*, user, community, name: str, content: bytes) -> str:
     token = secrets.token_urlsafe(24)
     folder = _imports_dir() / token
     folder.mkdir(parents=True, mode=0o700)
-    (folder / "upload.bin").write_bytes(content)
+    (folder / "upload.bin").write_bytes(identity.blob_encrypt(content))
     meta = {"uploader": user.pk, "community": community.pk, "name": name[:200], "created": time.time()}
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
     return token
@@ -61,6 +63,7 @@ def _pending_sweep() -> None:
 def _pending_load(request, token: str):
     """The waiting upload's folder, sidecar and community; 404 unless the viewer uploaded it and may
     still manage that community."""
+    _pending_sweep()
     if not _TOKEN.match(token):
         raise Http404
     folder = _imports_dir() / token
@@ -76,15 +79,10 @@ def _pending_load(request, token: str):
     return folder, meta, community
 
 
-def _require_staff(request):
-    if not scope_for(request.user).is_staff:
-        raise Http404
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request):
-    _require_staff(request)
+    staff_scope(request)
     form = RosterUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         _pending_sweep()
@@ -105,12 +103,12 @@ def roster_import(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import_preview(request, token):
-    _require_staff(request)
+    staff_scope(request)
     folder, meta, community = _pending_load(request, token)
     upload = folder / "upload.bin"
     if not upload.exists():
         raise Http404
-    content = upload.read_bytes()
+    content = identity.blob_decrypt(upload.read_bytes())
     context = {"token": token, "community": community, "file_name": meta.get("name", "")}
     try:
         if request.method == "POST":
@@ -134,7 +132,7 @@ def roster_import_preview(request, token):
     if request.method == "POST":
         upload.unlink()
         if summary.rejected:
-            (folder / "errors.xlsx").write_bytes(roster.roster_error_workbook(summary))
+            (folder / "errors.xlsx").write_bytes(identity.blob_encrypt(roster.roster_error_workbook(summary)))
         else:
             shutil.rmtree(folder, ignore_errors=True)
     context.update(
@@ -150,21 +148,31 @@ def roster_import_preview(request, token):
 @login_required
 @require_GET
 def roster_import_errors(request, token):
-    _require_staff(request)
+    staff_scope(request)
     folder, meta, community = _pending_load(request, token)
     stored, upload = folder / "errors.xlsx", folder / "upload.bin"
     if stored.exists():
-        content = stored.read_bytes()
+        content = identity.blob_decrypt(stored.read_bytes())
     elif upload.exists():
         try:
             summary = roster.roster_import(
-                actor=request.user, community=community, data=upload.read_bytes(), dry_run=True
+                actor=request.user,
+                community=community,
+                data=identity.blob_decrypt(upload.read_bytes()),
+                dry_run=True,
             )
         except roster.RosterFileError as exc:
             raise Http404 from exc
         content = roster.roster_error_workbook(summary)
     else:
         raise Http404
+    # The rejected rows hold ID numbers and phones as typed: downloading them is an export.
+    access_log_record(
+        actor=request.user,
+        action=AccessAction.EXPORT,
+        detail={"kind": "rejected rows", "upload": meta.get("name", "")},
+        request=request,
+    )
     return _xlsx_response(content, "roster-errors.xlsx")
 
 

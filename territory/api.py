@@ -5,8 +5,9 @@ from collections import defaultdict
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from linli.api_types import Id, Pagination
 from people.models import Household, Resident
 from territory.models import Level, TerritoryUnit
 from territory.schemas import UnitDetailOut, UnitOut
@@ -15,8 +16,8 @@ router = Router(tags=["territory"])
 
 
 @router.get("/units", response=list[UnitOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=100)
-def unit_list(request, level: Level | None = None, parent: int | None = None):
+@paginate(Pagination, page_size=50, max_page_size=100)
+def unit_list(request, level: Level | None = None, parent: Id | None = None):
     units = TerritoryUnit.objects.visible_to(request.user)
     if level:
         units = units.filter(level=level)
@@ -62,7 +63,7 @@ def _total_under(counts: dict[str, int], path: str) -> int:
 
 
 @router.get("/units/{unit_id}", response=UnitDetailOut)
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: Id):
     unit = get_object_or_404(TerritoryUnit.objects.visible_to(request.user), pk=unit_id)
     children = list(TerritoryUnit.objects.visible_to(request.user).filter(parent=unit))
     household_counts, resident_counts = _counts_by_path(request.user, unit)

@@ -1,5 +1,8 @@
 """Changes to the territory. Each function runs in one transaction."""
 
+import re
+import unicodedata
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -8,6 +11,12 @@ from territory.models import CHILD_LEVEL, Building, Entrance, Estate, Level, Ter
 
 class TerritoryError(ValueError):
     pass
+
+
+def address_clean(text: str) -> str:
+    """One spelling for every address part: full-width digits and letters (as Chinese input methods
+    type them) become ASCII, runs of white space one space. '１０１' and '101' are the same room."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from territory.models import Building, Entrance, Estate, Level, TerritoryUnit
+from territory.services import address_clean
 
 
 def _as(obj, actor):
@@ -28,7 +29,7 @@ def _check_may_manage(actor, community_id: int) -> None:
 
 
 def _clean_name(name: str, *, required: bool = True) -> str:
-    name = " ".join((name or "").split())
+    name = address_clean(name)
     if required and not name:
         raise ValidationError(_("Please enter a name."))
     return name

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from accounts.scope import scope_for
+from linli.params import int_param
 from territory.models import Level, TerritoryUnit
 from territory.selectors import territory_tree, tree_rows
 
@@ -21,11 +22,11 @@ def tree(request):
     if not scope.sees_territory:
         raise Http404
     root = None
-    unit_id = request.GET.get("unit", "")
-    if unit_id:
-        if not unit_id.isdigit():
+    if request.GET.get("unit"):
+        unit_id = int_param(request.GET["unit"])
+        if unit_id is None:
             raise Http404
-        root = get_object_or_404(TerritoryUnit.objects.visible_to(request.user), pk=int(unit_id))
+        root = get_object_or_404(TerritoryUnit.objects.visible_to(request.user), pk=unit_id)
     only_warnings = request.GET.get("warnings") == "1"
 
     data = territory_tree(request.user, root=root)

@@ -8,21 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.scope import managed_communities, scope_for
+from accounts.scope import managed_communities, staff_scope
 from territory import services_estates
 from territory.forms import BuildingForm, EntranceForm, EstateForm
 from territory.models import Building, Entrance, Estate
-
-
-def _staff_scope(request):
-    scope = scope_for(request.user)
-    if not scope.is_staff:
-        raise Http404
-    return scope
 
 
 def _add_service_error(form, field: str, exc: Exception) -> None:
@@ -31,7 +23,7 @@ def _add_service_error(form, field: str, exc: Exception) -> None:
 
 @login_required
 def estate_list(request):
-    _staff_scope(request)
+    staff_scope(request)
     estates = (
         Estate.objects.filter(community__in=managed_communities(request.user))
         .select_related("community")
@@ -46,7 +38,7 @@ def estate_list(request):
 
 @login_required
 def estate_create(request):
-    _staff_scope(request)
+    staff_scope(request)
     communities = managed_communities(request.user)
     form = EstateForm(request.POST or None, communities=communities)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +61,7 @@ def estate_create(request):
 
 @login_required
 def estate_detail(request, pk: int):
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     estate = get_object_or_404(Estate.objects.visible_to(request.user).select_related("community"), pk=pk)
     if not scope.can_manage_community(estate.community_id):
         raise PermissionDenied(_("Only staff of this community may change its estates."))

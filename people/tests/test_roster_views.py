@@ -246,3 +246,19 @@ def test_export_does_a_constant_number_of_queries(client, cast, django_assert_nu
         response = client.get(EXPORT)
 
     assert len(sheet_rows(response.content)) == 1 + 5 + 10
+
+
+def test_a_waiting_upload_is_kept_encrypted_on_disk(client, cast, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client.force_login(cast.staff)
+    row = roster_row()
+    token = token_of(upload(client, cast, csv_bytes([row]), name="roster.csv"))
+    stored = (tmp_path / "imports" / token / "upload.bin").read_bytes()
+    assert row["身份证号"].encode() not in stored and "李秀英".encode() not in stored
+
+
+def test_downloading_the_rejected_rows_is_logged_as_an_export(client, cast):
+    client.force_login(cast.staff)
+    token = token_of(upload(client, cast, csv_bytes([roster_row(联系电话="1381234000")]), name="roster.csv"))
+    client.get(reverse("people:roster_import_errors", args=[token]))
+    assert AccessLog.objects.filter(action=AccessAction.EXPORT, user=cast.staff).count() == 1

@@ -102,3 +102,19 @@ def test_search_page_query_count_does_not_grow_with_hits(cast, client, django_as
     with django_assert_num_queries(5):
         response = client.get(reverse("people:search"), {"q": "小区"})
     assert len(hit_households(response.content.decode())) == 15
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+86 138 1234 5678",
+        "0086-13812345678",
+        "8613812345678",
+        "138\u200b1234\u200b5678",
+        "１３８１２３４５６７８",
+    ],
+)
+def test_pasted_phone_numbers_are_normalised(raw):
+    from people.identity import phone_validate
+
+    assert phone_validate(raw) == "13812345678"

@@ -486,3 +486,35 @@ def test_a_bad_id_number_is_the_only_error_shown_when_gender_is_blank(staff_clie
         reverse("people:resident_create", args=[cast.h1.pk]), _resident_data(id_number="43010219500308")
     )
     assert set(response.context["form"].errors) == {"id_number"}
+
+
+def test_resident_edit_page_never_shows_phones_in_full(staff_client, cast):
+    resident = Resident.objects.get(household=cast.h1)
+    html = staff_client.get(reverse("people:resident_edit", args=[resident.pk])).content.decode()
+    assert resident.phone not in html and resident.emergency_contact_phone not in html
+    assert resident.phone_masked in html
+
+
+def test_blank_phone_keeps_the_stored_one_and_clearing_removes_it(staff_client, cast):
+    resident = Resident.objects.get(household=cast.h1)
+    stored = resident.phone
+    url = reverse("people:resident_edit", args=[resident.pk])
+    data = _resident_data(name=resident.name, phone="", id_number="", gender="F", birth_date="")
+    data.pop("id_number")
+    staff_client.post(url, data)
+    resident.refresh_from_db()
+    assert resident.phone == stored
+    staff_client.post(url, {**data, "clear_phone": "on"})
+    resident.refresh_from_db()
+    assert resident.phone == ""
+
+
+def test_household_whose_every_member_is_registered_only_leaves_its_cell(cast):
+    from people.models import ResidenceStatus
+    from people.services import resident_save
+
+    resident = Resident.objects.get(household=cast.h2)
+    resident.residence_status = ResidenceStatus.REGISTERED_ONLY
+    resident_save(actor=cast.staff, resident=resident)
+    household = Household.objects.get(pk=cast.h2.pk)
+    assert household.status == HouseholdStatus.REGISTERED_ONLY and household.cell is None

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from linli.params import int_param
 from people.roster import RosterFileError, roster_error_workbook, roster_import
 from territory.models import TerritoryUnit
 
@@ -73,8 +74,8 @@ class Command(BaseCommand):
 def _community(name: str) -> TerritoryUnit:
     communities = TerritoryUnit.objects.communities()
     found = list(communities.filter(name=name.strip()))
-    if not found and name.strip().isdigit():
-        found = list(communities.filter(pk=int(name)))
+    if not found and int_param(name):
+        found = list(communities.filter(pk=int_param(name)))
     if not found:
         raise CommandError(_("No community is named %(name)s.") % {"name": name})
     if len(found) > 1:
