@@ -3,7 +3,7 @@
 import dataclasses
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.scope import scope_for
@@ -70,6 +70,13 @@ class CellSection:
     cell: TerritoryUnit | None
     leader_names: list[str] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
+    # In the index of a big patch the households are not loaded, only counted.
+    count: int | None = None
+    special_count: int = 0
+
+    @property
+    def household_count(self) -> int:
+        return len(self.households) if self.count is None else self.count
 
 
 @dataclass
@@ -80,16 +87,22 @@ class GroupSection:
 
     @property
     def household_count(self) -> int:
-        return sum(len(c.households) for c in self.cells)
+        return sum(c.household_count for c in self.cells)
 
 
 @dataclass
 class MyHouseholds:
-    # "flat" (one cell or a building), "cells" (a group: cell headings), "groups" (an area and above),
+    # "flat" (one cell or a building), "cells" (a group: cell headings, or one cell of a big patch),
+    # "index" (an area and above: groups and cells with counts, each cell opened on its own page),
     # "own" (a resident's own household), "none" (nothing to show).
     mode: str
     households: list[Household] = field(default_factory=list)
     groups: list[GroupSection] = field(default_factory=list)
+    opened_cell: TerritoryUnit | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(g.household_count for g in self.groups) if self.mode == "index" else len(self.households)
 
     @property
     def cells(self) -> list[CellSection]:
@@ -98,6 +111,7 @@ class MyHouseholds:
 
 # Number of ids in a group's path ("/street/community/area/group/").
 _GROUP_DEPTH = LEVEL_ORDER.index(Level.GROUP) + 1
+_NOTHING_Q = Q(pk__in=[])
 
 
 def _leader_names(user, unit_ids) -> dict[int, list[str]]:
@@ -114,11 +128,45 @@ def _leader_names(user, unit_ids) -> dict[int, list[str]]:
     return names
 
 
-def my_households(user) -> MyHouseholds:
+def _my_households_index(user, scope) -> MyHouseholds:
+    """For an area leader or a grid worker (hundreds or thousands of households): groups and cells
+    with their counts only; a phone would choke on every household at once."""
+    q = _NOTHING_Q
+    for path in scope.leader_unit_paths:
+        q |= Q(path__startswith=path)
+    living = Q(cell_households__status=HouseholdStatus.RESIDENT)
+    special = Q()
+    for name in SPECIAL_GROUP_FIELDS:
+        special |= Q(**{f"cell_households__members__{name}": True})
+    cells = (
+        TerritoryUnit.objects.filter(q, level=Level.CELL)
+        .select_related("parent")
+        .annotate(
+            living=Count("cell_households", filter=living, distinct=True),
+            special=Count("cell_households", filter=living & special, distinct=True),
+        )
+        .order_by("path")
+    )
+    by_group: dict[int, GroupSection] = {}
+    for cell in cells:
+        section = CellSection(cell=cell, count=cell.living, special_count=cell.special)
+        by_group.setdefault(cell.parent_id, GroupSection(group=cell.parent)).cells.append(section)
+    names = _leader_names(user, [c.cell.pk for g in by_group.values() for c in g.cells] + list(by_group))
+    for group in by_group.values():
+        group.leader_names = names.get(group.group.pk, [])
+        for section in group.cells:
+            section.leader_names = names.get(section.cell.pk, [])
+    if not by_group:
+        return MyHouseholds(mode="none")
+    return MyHouseholds(mode="index", groups=list(by_group.values()))
+
+
+def my_households(user, *, cell_id: int | None = None) -> MyHouseholds:
     """What a leader looks after (resident households of their patch), or a resident's own household.
 
     A leader's own home outside their patch is not part of "my households"; it stays on their nav as
-    an ordinary resident's view would.
+    an ordinary resident's view would. A patch of an area or more is shown as an index of its cells;
+    `cell_id` opens one of them.
     """
     scope = scope_for(user)
     base = household_detail_queryset(user)
@@ -129,7 +177,17 @@ def my_households(user) -> MyHouseholds:
             mode="own", households=[_decorate(h) for h in base.filter(pk=scope.own_household_id)]
         )
 
+    depths = [len(path.strip("/").split("/")) for path in scope.leader_unit_paths]
+    big_patch = bool(depths) and min(depths) < _GROUP_DEPTH
     patch = dataclasses.replace(scope, own_household_id=None).households_q()
+    opened = None
+    if cell_id is not None:
+        opened = TerritoryUnit.objects.visible_to(user).filter(pk=cell_id, level=Level.CELL).first()
+        if opened is None:
+            return MyHouseholds(mode="none")
+        base = base.filter(cell=opened)
+    elif big_patch:
+        return _my_households_index(user, scope)
     households = [
         _decorate(h) for h in base.filter(patch).living_here().order_by("cell__path", *ADDRESS_ORDER, "pk")
     ]
@@ -154,15 +212,12 @@ def my_households(user) -> MyHouseholds:
     for group in by_group.values():
         group.leader_names = names.get(group.group.pk, []) if group.group else []
 
-    depths = [len(path.strip("/").split("/")) for path in scope.leader_unit_paths]
-    if depths and min(depths) < _GROUP_DEPTH:
-        mode = "groups"
-    elif (depths and min(depths) == _GROUP_DEPTH) or len(by_cell) > 1:
+    if opened is not None or (depths and min(depths) == _GROUP_DEPTH) or len(by_cell) > 1:
         mode = "cells"
     else:
         mode = "flat"
     flat = [h for section in by_cell.values() for h in section.households]
-    return MyHouseholds(mode=mode, households=flat, groups=list(by_group.values()))
+    return MyHouseholds(mode=mode, households=flat, groups=list(by_group.values()), opened_cell=opened)
 
 
 # --- Household list -----------------------------------------------------------------------------------

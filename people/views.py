@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scope import scope_for, staff_scope
+from linli.params import int_param
 from people import selectors, services
 from people.models import HouseholdStatus, Resident
 from people.templatetags.people_tags import REVEAL_FIELDS
@@ -18,7 +19,10 @@ def my_households(request):
     scope = scope_for(request.user)
     if scope.is_staff and not scope.is_leader:
         return redirect("people:household_list")
-    mine = selectors.my_households(request.user)
+    cell_id = int_param(request.GET.get("cell")) if request.GET.get("cell") else None
+    if request.GET.get("cell") and cell_id is None:
+        raise Http404
+    mine = selectors.my_households(request.user, cell_id=cell_id)
     return render(request, "people/my_households.html", {"mine": mine, "scope": scope})
 
 

@@ -45,7 +45,13 @@ def test_my_households_shows_exactly_the_households_in_scope(cast, client, role)
     client.force_login(getattr(cast, role))
     response = client.get(reverse("people:my_households"))
     assert response.status_code == 200
-    assert shown_households(cast, response.content.decode()) == CAST_VISIBLE_HOUSEHOLDS[role]
+    html = response.content.decode()
+    shown = shown_households(cast, html)
+    # An area leader's page is an index of cells; each cell opens on its own page.
+    for cell_id in re.findall(r'href="\?cell=(\d+)"', html):
+        opened = client.get(reverse("people:my_households"), {"cell": cell_id}).content.decode()
+        shown |= shown_households(cast, opened)
+    assert shown == CAST_VISIBLE_HOUSEHOLDS[role]
 
 
 @pytest.mark.parametrize("role", sorted(STAFF_ROLES))
@@ -98,6 +104,34 @@ def test_area_leader_sees_groups_as_collapsible_sections(cast, client):
     html = client.get(reverse("people:my_households")).content.decode()
     assert html.count("<details") == 1
     assert cast.group.name in html and "组长甲" in html
+
+
+def test_area_leader_sees_an_index_of_cells_with_counts_not_every_household(cast, client):
+    client.force_login(cast.area_leader)
+    response = client.get(reverse("people:my_households"))
+    assert shown_households(cast, response.content.decode()) == set()
+    counts = {c.cell: (c.household_count, c.special_count) for c in response.context["mine"].cells}
+    assert counts == {cast.cell: (2, 1), cast.cell2: (1, 0)}  # h1 has an elderly person living alone
+
+
+def test_a_cell_outside_the_patch_cannot_be_opened(cast, client):
+    client.force_login(cast.area_leader)
+    response = client.get(reverse("people:my_households"), {"cell": cast.cell3.pk})
+    assert shown_households(cast, response.content.decode()) == set()
+
+
+def test_area_leader_index_query_count_does_not_grow_with_cells(cast, client, django_assert_num_queries):
+    client.force_login(cast.area_leader)
+    client.get(reverse("people:my_households"))
+    with django_assert_num_queries(5):
+        client.get(reverse("people:my_households"))
+    from territory.models import Level
+    from territory.services import unit_create
+
+    for n in range(3):
+        add_households(unit_create(parent=cast.group, level=Level.CELL, name=f"新邻{n}"), 2, is_disabled=True)
+    with django_assert_num_queries(5):
+        client.get(reverse("people:my_households"))
 
 
 def test_my_households_says_so_when_there_is_nothing(cast, client):
