@@ -7,6 +7,11 @@ one transaction, writes a RequestEvent (the timeline) and tells the people conce
                                                            │   └──rate ≤ 2 / not solved──▶ in_progress (reopened)
                                                            └── 7 days without a complaint ──▶ closed
     escalate (up a level) and hand down keep it open at another level; close and merge end it.
+
+Who may do what: whoever answers for the level holding it (its leader, a leader above, or staff)
+answers, moves (up, down, dispatch) and resolves it; the doer it was dispatched to answers and resolves
+it; the first-asked owner adds notes; team members claim; staff holding it close and merge. Each of
+these people may reveal the reporter's phone to call them back, which is written to the access log.
 """
 
 import datetime
@@ -37,6 +42,14 @@ LOW_RATING = 2
 
 class RequestError(ValidationError):
     pass
+
+
+def _photos_add(request: Request, photos, event) -> None:
+    """Store photos through service_requests.photos (content-checked images, 5 per request at most),
+    tied to `event`; a refused file raises PhotoError (a RequestError) and the transaction rolls back."""
+    from service_requests.photos import request_photos_add  # it imports this module: import late
+
+    request_photos_add(request=request, files=list(photos), event=event)
 
 
 def _now():
@@ -116,15 +129,24 @@ def _tell(request: Request, message: str, *, also=(), skip=None) -> None:
     notify(list(people.values()), message, request=request)
 
 
-def _check_acts(actor, request: Request) -> None:
+def request_held_by(actor, request: Request) -> bool:
+    """Whether `actor` answers for the level holding the request (they hold it, a unit above, or staff it)."""
     from accounts.scope import scope_for
 
-    if actor is None:
-        return
-    scope = scope_for(actor)
-    if scope.holds(request.holder.path) or actor.pk in (request.assignee_id,):
+    return actor is None or scope_for(actor).holds(request.holder.path)
+
+
+def _check_acts(actor, request: Request) -> None:
+    """Answering and resolving: the level holding the request, or the doer it was dispatched to."""
+    if actor is None or request_held_by(actor, request) or actor.pk == request.assignee_id:
         return
     raise PermissionDenied(_("Only whoever holds this request at its level can do this."))
+
+
+def _check_holds(actor, request: Request) -> None:
+    """Moving the work (up, down, to a team or person): only the level holding it, not the doer."""
+    if not request_held_by(actor, request):
+        raise PermissionDenied(_("Only whoever holds this request at its level can do this."))
 
 
 def _check_open(request: Request) -> None:
@@ -279,7 +301,7 @@ def _move(request: Request, actor, to_unit: TerritoryUnit, kind: EventKind, reas
 def request_escalate(*, actor, request: Request, reason: str) -> Request:
     """Send a request up one level (邻 → 组 → 片 → 社区 → 街道), with the reason."""
     _check_open(request)
-    _check_acts(actor, request)
+    _check_holds(actor, request)
     if not reason.strip():
         raise RequestError(_("Please say why it goes up."))
     if request.holder.parent_id is None:
@@ -293,7 +315,7 @@ def request_escalate(*, actor, request: Request, reason: str) -> Request:
 def request_hand_down(*, actor, request: Request, to_unit: TerritoryUnit, reason: str) -> Request:
     """Hand a request down to a unit below the current level (e.g. the 组长 gives it to a 邻长)."""
     _check_open(request)
-    _check_acts(actor, request)
+    _check_holds(actor, request)
     if not reason.strip():
         raise RequestError(_("Please say why it goes down."))
     if to_unit.pk == request.holder_id or not to_unit.path.startswith(request.holder.path):
@@ -307,7 +329,7 @@ def request_hand_down(*, actor, request: Request, to_unit: TerritoryUnit, reason
 def request_dispatch(*, actor, request: Request, team=None, person=None, note: str = "") -> Request:
     """派单: give the work to a volunteer team (one member claims it) or to one person."""
     _check_open(request)
-    _check_acts(actor, request)
+    _check_holds(actor, request)
     if (team is None) == (person is None):
         raise RequestError(_("Dispatch to one team or one person."))
     if team is not None and request.community_id and team.community_id != request.community_id:
@@ -345,8 +367,9 @@ def request_claim(*, actor, request: Request) -> Request:
 
 
 @transaction.atomic
-def request_resolve(*, actor, request: Request, outcome: str) -> Request:
-    """Record what was done. The resident is told and asked to rate it."""
+def request_resolve(*, actor, request: Request, outcome: str, photos=()) -> Request:
+    """Record what was done, with up to 5 photos of it. The resident is told and asked to rate it.
+    A refused photo refuses the whole step (nothing is recorded)."""
     _check_open(request)
     _check_acts(actor, request)
     if not outcome.strip():
@@ -357,6 +380,8 @@ def request_resolve(*, actor, request: Request, outcome: str) -> Request:
     request.level_response_due_at = request.level_resolution_due_at = None
     request.save()
     event = _event(request, EventKind.RESOLVED, actor, message=outcome)
+    if photos:
+        _photos_add(request, photos, event)
     notify_reporter(
         request, _("Your request is resolved: %(outcome)s. Please rate it.") % {"outcome": outcome[:100]}
     )
@@ -417,8 +442,9 @@ def request_close(*, actor, request: Request, reason: str) -> Request:
 
 @transaction.atomic
 def request_merge(*, actor, request: Request, into: Request) -> Request:
-    """Close a duplicate into the request it repeats; its reporter follows the other one."""
-    if into.pk == request.pk or into.merged_into_id is not None:
+    """Close a duplicate into the open request it repeats; its reporter follows the other one.
+    The caller fetches `into` through the actor's visibility."""
+    if into.pk == request.pk or into.merged_into_id is not None or into.status not in OPEN_STATUSES:
         raise RequestError(_("Choose another, open request to merge into."))
     request_close(
         actor=actor, request=request, reason=_("Duplicate of request %(ref)s") % {"ref": into.reference}
@@ -434,6 +460,25 @@ def request_merge(*, actor, request: Request, into: Request) -> Request:
         public=False,
     )
     return request
+
+
+def request_reporter_phone_reveal(*, actor, request: Request, http_request=None) -> str:
+    """The reporter's phone in full, for whoever works on the request (the holding level, the
+    first-asked owner, the doer) to call them back. Every reveal is written to the access log."""
+    from audit.models import AccessAction
+    from audit.services import access_log_record
+
+    if not (request_held_by(actor, request) or actor.pk in (request.first_owner_id, request.assignee_id)):
+        raise PermissionDenied(_("Only the people working on this request can see the reporter's phone."))
+    if not request.reporter_phone:
+        return ""
+    access_log_record(
+        actor=actor,
+        action=AccessAction.REVEAL_PHONE,
+        detail={"request": request.pk},
+        request=http_request,
+    )
+    return request.reporter_phone
 
 
 # ---- The periodic rules (called only by the periodic job) -------------------------------------------

@@ -3,13 +3,22 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.scope import scope_for
+from notices.selectors import inbox_unread_count
+from service_requests.selectors import waiting_count, works_on_requests
 
 
 @login_required
 def home(request):
-    """Each role's starting point: the links that matter to it, biggest first."""
+    """Each role's starting point: the links that matter to it, biggest first. Leaders and staff see
+    what waits on them (counting queries, whatever the size of their territory); volunteers the orders
+    dispatched to their teams."""
     scope = scope_for(request.user)
-    return render(request, "web/home.html", {"scope": scope})
+    context = {"scope": scope, "shows_requests": works_on_requests(scope)}
+    if context["shows_requests"]:
+        context["waiting_count"] = waiting_count(request.user)
+        context["unread_count"] = inbox_unread_count(request.user)
+    context["has_teams"] = request.user.teams.exists()
+    return render(request, "web/home.html", context)
 
 
 def healthz(request):

@@ -6,6 +6,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from web.demo import DEFAULT_PASSWORD, DEFAULT_SEED, demo_build, demo_exists, demo_login_rows, demo_totals
+from web.demo_requests import demo_request_totals, demo_requests_build
 
 
 def _width(text: str) -> int:
@@ -70,9 +71,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {stage:<12} {seconds:6.2f} s")
 
         demo_build(seed=seed, password=password, report=report)
+        report("requests", demo_requests_build(seed=seed)["seconds"])
         self.stdout.write(f"  {'total':<12} {time.perf_counter() - started:6.2f} s")
         self.stdout.write("")
-        self.stdout.write(format_table([{"what": k, "count": str(v)} for k, v in demo_totals().items()]))
+        totals = {**demo_totals(), **demo_request_totals()}
+        self.stdout.write(format_table([{"what": k, "count": str(v)} for k, v in totals.items()]))
         self.print_logins(password)
 
     def print_logins(self, password: str, note: str = "") -> None:
