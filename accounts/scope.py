@@ -45,8 +45,10 @@ class Scope:
         """Staff, and leaders of a group or more: they get the tree and the household list. A
         neighbour leader's 5–15 households are all on "my households"; more menus would only confuse."""
         cell_depth = 5  # /street/community/area/group/cell/
-        return self.everything or bool(self.staff_unit_paths) or any(
-            len(path.strip("/").split("/")) < cell_depth for path in self.leader_unit_paths
+        return (
+            self.everything
+            or bool(self.staff_unit_paths)
+            or any(len(path.strip("/").split("/")) < cell_depth for path in self.leader_unit_paths)
         )
 
     @property

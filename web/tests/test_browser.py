@@ -69,7 +69,7 @@ def test_neighbour_leader_on_a_phone_sees_their_households(browser, live_server,
     )
     page = context.new_page()
     _login(page, live_server, "cell_leader")
-    page.click("main a[href=\"/people/mine/\"]")
+    page.click('main a[href="/people/mine/"]')
     page.wait_for_load_state()
     body = page.inner_text("main")
     assert "张桂莲" in body and "王建国" in body  # the two households of cell C1
