@@ -27,7 +27,8 @@ setup: $(VENV)/.installed node_modules/.installed var
 run: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Starting the periodic job (deadline escalation) beside the web server."
+	$(PY) manage.py run_periodic --loop & PERIODIC=$$!; trap 'kill $$PERIODIC 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	$(PY) manage.py check

@@ -41,6 +41,10 @@ class Scope:
         return bool(self.leader_unit_paths or self.building_ids)
 
     @property
+    def is_street_admin(self) -> bool:
+        return self.everything or any(len(p.strip("/").split("/")) == 1 for p in self.staff_unit_paths)
+
+    @property
     def sees_many_households(self) -> bool:
         """Staff, and leaders of a group or more: they get the tree and the household list. A
         neighbour leader's 5–15 households are all on "my households"; more menus would only confuse."""

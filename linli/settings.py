@@ -188,6 +188,9 @@ MEDIA_ROOT = VAR_DIR / "media"  # request photos; served only through views that
 # Where messages to reporters go: a class with send(phone, message). The default writes to the log.
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "notices.services.LogSmsSender")
 
+# Kinds of request whose details stay off the public Open311 API (they would show who is poor or ill).
+LINLI_OPEN311_PRIVATE_KINDS = ["hardship"]
+
 # Uploaded rosters are read in memory up to this size and refused above it.
 LINLI_MAX_UPLOAD_BYTES = int(os.environ.get("LINLI_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = LINLI_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -26,7 +26,7 @@ def notification_link(notification, user) -> str:
     if request is None:
         return ""
     if request.reporter_user_id == user.pk:
-        return reverse("service_requests:track", args=[request.public_token])
+        return f"{reverse('service_requests:track', args=[request.public_token])}?k={request.reporter_key}"
     return reverse("service_requests:detail", args=[request.pk])
 
 

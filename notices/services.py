@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -36,7 +37,9 @@ def notify_reporter(request, message: str) -> None:
     """Tell the person who filed the request: by SMS when they left a phone, and in their inbox when
     they filed while logged in. Their tracking page shows every public update anyway."""
     if request.reporter_phone:
-        sms_sender().send(request.reporter_phone, message)
+        # After the commit: a step that rolls back must not have texted the resident already.
+        phone = request.reporter_phone
+        transaction.on_commit(lambda: sms_sender().send(phone, message))
     if request.reporter_user_id:
         notify([request.reporter_user], message, request=request)
 

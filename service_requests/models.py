@@ -9,8 +9,11 @@ job sends it up by itself when the level's deadline passes. The first person who
 import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from territory.models import Building, Level, TerritoryUnit
@@ -272,6 +275,12 @@ class Request(models.Model):
             models.Index(
                 fields=["resolved_at"], name="request_awaiting_rating", condition=Q(status="resolved")
             ),
+            # "Overdue now" on the figures page for a whole street.
+            models.Index(
+                fields=["street", "created_at"],
+                name="request_street_open",
+                condition=Q(status__in=["new", "in_progress", "dispatched"]),
+            ),
         ]
 
     def __str__(self):
@@ -279,7 +288,16 @@ class Request(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.created_at:%Y%m%d}-{self.pk}"
+        return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk}"
+
+    @property
+    def reporter_key(self) -> str:
+        """A second secret, only on the reporter's own link (?k=): whoever else has the tracking link
+        (a neighbour following the same problem) can read the public updates but cannot rate."""
+        return signing.Signer(salt="linli.request.reporter").signature(self.public_token)
+
+    def is_reporter_key(self, key: str) -> bool:
+        return bool(key) and constant_time_compare(key, self.reporter_key)
 
     @property
     def is_open(self) -> bool:
@@ -334,7 +352,11 @@ class RequestEvent(models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["request", "created_at"], name="request_event_timeline")]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="request_event_timeline"),
+            # The figures rollup looks for days whose requests changed since they were rolled up.
+            models.Index(fields=["created_at"], name="request_event_created"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,11 +7,13 @@ internal events, or who did what (an event's actor may be the reporter).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -151,7 +153,7 @@ def file_from_building(request, building_id: int):
                 messages.success(
                     request, _("Your request has been sent. Keep this page's link to follow it.")
                 )
-                return redirect("service_requests:track", token=filed.public_token)
+                return redirect(_reporter_url(filed))
     else:
         form = PublicFilingForm(street=street_id)
     kinds = list(form.fields["kind"].queryset)
@@ -219,7 +221,11 @@ def _timeline(req: Request) -> tuple[list[dict], list[RequestPhoto]]:
     return items, loose
 
 
-def _track_context(req: Request, rate_form=None) -> dict:
+def _reporter_url(req: Request) -> str:
+    return f"{reverse('service_requests:track', args=[req.public_token])}?k={req.reporter_key}"
+
+
+def _track_context(req: Request, rate_form=None, reporter_key: str = "") -> dict:
     timeline, loose_photos = _timeline(req)
     step = STATUS_STEP[req.status]
     if step == 0 and req.responded_at is not None:
@@ -234,6 +240,7 @@ def _track_context(req: Request, rate_form=None) -> dict:
         Status.RESOLVED: _("The work is reported done. Please tell us if you are satisfied."),
         Status.CLOSED: _("Closed."),
     }
+    is_reporter = req.is_reporter_key(reporter_key)
     if req.status == Status.RESOLVED and rate_form is None:
         rate_form = RatingForm()
     return {
@@ -245,7 +252,8 @@ def _track_context(req: Request, rate_form=None) -> dict:
         "owner_role": _first_owner_role(req),
         "timeline": timeline,
         "loose_photos": loose_photos,
-        "rate_form": rate_form if req.status == Status.RESOLVED else None,
+        "rate_form": rate_form if req.status == Status.RESOLVED and is_reporter else None,
+        "reporter_key": reporter_key if is_reporter else "",
     }
 
 
@@ -253,17 +261,20 @@ def _track_context(req: Request, rate_form=None) -> dict:
 def track(request, token: str):
     """The tracking page: anyone with the link sees the public updates, never who filed it."""
     req = _request_by_token(token)
-    return render(request, "service_requests/public_track.html", _track_context(req))
+    context = _track_context(req, reporter_key=request.GET.get("k", ""))
+    return render(request, "service_requests/public_track.html", context)
 
 
 @require_POST
 def rate(request, token: str):
     req = _request_by_token(token)
+    key = request.POST.get("k", "")
+    if not req.is_reporter_key(key):
+        raise PermissionDenied(_("Only the person who filed this request can rate it, from their own link."))
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return render(
-            request, "service_requests/public_track.html", _track_context(req, rate_form=form), status=400
-        )
+        context = _track_context(req, rate_form=form, reporter_key=key)
+        return render(request, "service_requests/public_track.html", context, status=400)
     try:
         services.request_rate(
             request=req,
@@ -275,12 +286,12 @@ def rate(request, token: str):
     except services.RequestError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("service_requests:track", token=token)
+        return redirect(_reporter_url(req))
     if req.status == Status.CLOSED:
         messages.success(request, _("Thank you for your rating. The request is closed."))
     else:
         messages.warning(request, _("We are sorry it is not solved. The request is open again."))
-    return redirect("service_requests:track", token=token)
+    return redirect(_reporter_url(req))
 
 
 @require_safe

@@ -13,6 +13,7 @@ import time
 
 from django.utils import timezone
 
+from figures.services import rollup_refresh
 from service_requests.services import requests_close_unrated, requests_escalate_overdue
 
 # requests_escalate_overdue handles at most this many requests per call; a pass calls it again while
@@ -32,9 +33,11 @@ def periodic_pass(now=None) -> dict:
         if moved < BATCH:
             break
     closed = requests_close_unrated(now=now)
+    rolled_up = rollup_refresh(now=now)
     return {
         "escalated": escalated,
         "closed": closed,
+        "days_rolled_up": rolled_up,
         "seconds": round(time.perf_counter() - started, 3),
     }
 

@@ -103,7 +103,8 @@ def test_anonymous_filing_lands_with_the_building_and_goes_to_the_tracking_page(
     )
     filed = Request.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("service_requests:track", args=[filed.public_token])
+    track = reverse("service_requests:track", args=[filed.public_token])
+    assert response["Location"] == f"{track}?k={filed.reporter_key}"  # the reporter's own link
     assert filed.channel == Channel.QR and filed.building == building and filed.household is None
     assert filed.reporter_phone == REPORTER_PHONE and filed.reporter_name == REPORTER_NAME
     assert filed.reporter_user is None and filed.holder == cast.group  # C1 and C2 share group G1
@@ -328,14 +329,16 @@ def resolved(cast, kinds):
 
 
 def test_a_resolved_request_offers_the_rating_form(english, client, resolved):
-    page = client.get(reverse("service_requests:track", args=[resolved.public_token])).content.decode()
+    page = client.get(
+        reverse("service_requests:track", args=[resolved.public_token]), {"k": resolved.reporter_key}
+    ).content.decode()
     assert "Are you satisfied?" in page and 'name="rating"' in page and 'name="solved"' in page
 
 
 def test_rating_five_closes_the_request(client, resolved):
     response = client.post(
         reverse("service_requests:rate", args=[resolved.public_token]),
-        {"rating": "5", "solved": "yes", "comment": "谢谢"},
+        {"rating": "5", "solved": "yes", "comment": "谢谢", "k": resolved.reporter_key},
     )
     resolved.refresh_from_db()
     assert response.status_code == 302 and resolved.status == Status.CLOSED and resolved.rating == 5
@@ -346,7 +349,7 @@ def test_rating_five_closes_the_request(client, resolved):
 def test_rating_one_reopens_the_request(client, resolved):
     client.post(
         reverse("service_requests:rate", args=[resolved.public_token]),
-        {"rating": "1", "solved": "no", "comment": "还是不亮"},
+        {"rating": "1", "solved": "no", "comment": "还是不亮", "k": resolved.reporter_key},
     )
     resolved.refresh_from_db()
     assert resolved.status == Status.IN_PROGRESS and resolved.times_reopened == 1
@@ -355,7 +358,7 @@ def test_rating_one_reopens_the_request(client, resolved):
 def test_rating_without_stars_comes_back_with_the_comment_kept(english, client, resolved):
     response = client.post(
         reverse("service_requests:rate", args=[resolved.public_token]),
-        {"solved": "yes", "comment": "师傅很耐心"},
+        {"solved": "yes", "comment": "师傅很耐心", "k": resolved.reporter_key},
     )
     page = response.content.decode()
     assert response.status_code == 400 and "Please choose from 1 to 5 stars." in page and "师傅很耐心" in page
@@ -367,12 +370,26 @@ def test_rating_a_request_that_is_not_resolved_shows_the_services_refusal(englis
     filed = filed_request(cast, kinds["repair"])
     response = client.post(
         reverse("service_requests:rate", args=[filed.public_token]),
-        {"rating": "5", "solved": "yes"},
+        {"rating": "5", "solved": "yes", "k": filed.reporter_key},
         follow=True,
     )
     assert "Only a resolved request can be rated." in response.content.decode()
     filed.refresh_from_db()
     assert filed.status == Status.NEW and filed.rating is None
+
+
+def test_someone_with_only_the_tracking_link_sees_updates_but_cannot_rate(english, client, resolved):
+    track = reverse("service_requests:track", args=[resolved.public_token])
+    page = client.get(track).content.decode()
+    assert 'name="rating"' not in page
+    for key in ["", "forged"]:
+        response = client.post(
+            reverse("service_requests:rate", args=[resolved.public_token]),
+            {"rating": "1", "solved": "no", "k": key},
+        )
+        assert response.status_code == 403
+    resolved.refresh_from_db()
+    assert resolved.status == Status.RESOLVED and resolved.rating is None
 
 
 # ---- My requests ------------------------------------------------------------------------------------------

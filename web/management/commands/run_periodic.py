@@ -75,5 +75,6 @@ class Command(BaseCommand):
     def line(counts: dict) -> str:
         stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
         return (
-            f"{stamp} escalated {counts['escalated']}, closed {counts['closed']} ({counts['seconds']:.2f} s)"
+            f"{stamp} escalated {counts['escalated']}, closed {counts['closed']}, "
+            f"figures days rolled up {counts.get('days_rolled_up', 0)} ({counts['seconds']:.2f} s)"
         )
