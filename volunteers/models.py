@@ -14,7 +14,14 @@ class TeamQuerySet(models.QuerySet):
         from accounts.scope import scope_for
 
         scope = scope_for(user)
-        return self.filter(scope.units_q(prefix="community__") | models.Q(members=user)).distinct()
+        if scope.everything:
+            return self.all()
+        # A community's teams serve every leader in it: a 组长 dispatches to them too.
+        q = models.Q(members=user)
+        for path in scope.staff_unit_paths + scope.leader_unit_paths:
+            community_path = "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
+            q |= models.Q(community__path__startswith=community_path)
+        return self.filter(q).distinct()
 
 
 class Team(models.Model):

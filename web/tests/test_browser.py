@@ -92,3 +92,108 @@ def test_street_admin_sees_the_tree_with_counts(browser, live_server, live_cast)
     assert "片长甲" in body and "组长甲" in body  # leaders on their nodes
     _shot(page, "street-admin-tree")
     context.close()
+
+
+def _png(path):
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(path, "PNG")
+    return str(path)
+
+
+def _as(browser, live_server, username, phone=True):
+    viewport = {"width": 360, "height": 740} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    _login(page, live_server, username)
+    return context, page
+
+
+def _act(page, name, fill: dict):
+    """Open one of the request page's action forms, fill it and send it."""
+    box = page.locator(f"#action-{name}")
+    box.locator("summary").click()
+    for selector, value in fill.items():
+        field = box.locator(selector).first
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    box.locator("button.btn-primary").click()
+    page.wait_for_load_state()
+
+
+def test_a_request_goes_round_the_whole_loop_on_phones(browser, live_server, live_cast, tmp_path):
+    """A resident files from the building's QR code with a photo; the 邻长 sends it up; the 组长
+    dispatches it to a team; a member claims and resolves it; the resident rates it; the figures count it."""
+    from service_requests.catalogue import service_catalogue_install
+    from service_requests.models import Request, Status
+    from volunteers.models import Team
+
+    cast = live_cast
+    service_catalogue_install(cast.street)
+    team = Team.objects.create(community=cast.community, name="惠邻便民队")
+    team.members.add(cast.cell_leader_2)
+    building = cast.h1.entrance.building
+
+    # The resident scans the QR code on the board (logged in, so it is filed for their household;
+    # this building spans two cells, and an anonymous filing would land with the group).
+    resident, page = _as(browser, live_server, "resident")
+    page.goto(f"{live_server.url}/r/b/{building.pk}/")
+    page.locator("label.kind-tile", has_text="房屋报修").click()
+    page.fill("textarea[name=description]", "三楼楼道灯不亮，晚上看不见台阶")
+    page.set_input_files("input[name=photos]", _png(tmp_path / "light.png"))
+    page.fill("input[name=phone]", "13900005555")
+    _shot(page, "loop-1-resident-files-360")
+    page.locator("button.btn-huge").click()
+    page.wait_for_load_state()
+    tracking_url = page.url
+    assert "?k=" in tracking_url and "三楼楼道灯不亮" in page.inner_text("main")
+    request = Request.objects.get()
+    assert request.holder == cast.cell and request.photos.count() == 1
+
+    # The neighbour leader sees it waiting and sends it up to the group.
+    context, leader = _as(browser, live_server, "cell_leader")
+    leader.goto(f"{live_server.url}/requests/{request.pk}/")
+    _act(leader, "escalate", {"textarea": "需要物业换线路，请组长协调"})
+    context.close()
+    request.refresh_from_db()
+    assert request.holder == cast.group and request.first_owner == cast.cell_leader
+
+    # The group leader dispatches it to the team.
+    context, group_leader = _as(browser, live_server, "group_leader")
+    group_leader.goto(f"{live_server.url}/requests/{request.pk}/")
+    _act(group_leader, "dispatch", {"select[name$=team]": "惠邻便民队"})
+    context.close()
+    request.refresh_from_db()
+    assert request.status == Status.DISPATCHED and request.assignee_team == team
+
+    # A member of the team claims it and reports it done.
+    context, member = _as(browser, live_server, "cell_leader_2")
+    member.goto(f"{live_server.url}/requests/{request.pk}/")
+    member.locator("form.req-action button").first.click()
+    member.wait_for_load_state()
+    _act(member, "resolve", {"textarea": "已更换灯泡和开关"})
+    _shot(member, "loop-4-member-resolved-360")
+    context.close()
+    request.refresh_from_db()
+    assert request.status == Status.RESOLVED and request.assignee == cast.cell_leader_2
+
+    # The resident opens their link again and rates it.
+    page.goto(tracking_url)
+    page.locator("input[name=rating][value='5']").check(force=True)
+    page.locator("input[name=solved][value='yes']").check(force=True)
+    page.locator("#rate button").click()
+    page.wait_for_load_state()
+    _shot(page, "loop-5-resident-rated-360")
+    resident.close()
+    request.refresh_from_db()
+    assert request.status == Status.CLOSED and request.rating == 5
+
+    # The figures page counts it.
+    context, staff = _as(browser, live_server, "staff", phone=False)
+    staff.goto(f"{live_server.url}/figures/?unit={cast.community.pk}&preset=this_month")
+    figures = staff.inner_text("main")
+    _shot(staff, "loop-6-figures")
+    context.close()
+    assert figures.count("100.0%") == 3  # answered in time, resolved in time, rated 5: all three rates
