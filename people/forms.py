@@ -115,15 +115,6 @@ class HouseholdStatusForm(forms.Form):
     status = forms.ChoiceField(choices=HouseholdStatus.choices)
 
 
-def _phone(value: str) -> str:
-    if not value.strip():
-        return ""
-    try:
-        return identity.phone_validate(value)
-    except identity.InvalidIdentity as exc:
-        raise forms.ValidationError(str(exc)) from exc
-
-
 class ResidentForm(forms.Form):
     """A resident's record. The ID number is never shown back: blank keeps the stored one."""
 
@@ -227,10 +218,10 @@ class ResidentForm(forms.Form):
         return self.id_facts.number
 
     def clean_phone(self):
-        return _phone(self.cleaned_data["phone"])
+        return identity.phone_form_clean(self.cleaned_data["phone"])
 
     def clean_emergency_contact_phone(self):
-        return _phone(self.cleaned_data["emergency_contact_phone"])
+        return identity.phone_form_clean(self.cleaned_data["emergency_contact_phone"])
 
     def clean(self):
         data = super().clean()

@@ -85,6 +85,18 @@ def phone_validate(raw: str) -> str:
     return phone
 
 
+def phone_form_clean(raw: str) -> str:
+    """A form's optional mobile field: '' stays '', anything else is normalised or a form error."""
+    from django import forms
+
+    if not (raw or "").strip():
+        return ""
+    try:
+        return phone_validate(raw)
+    except InvalidIdentity as exc:
+        raise forms.ValidationError(str(exc)) from exc
+
+
 def phone_mask(phone: str) -> str:
     """138****5678."""
     if not phone:

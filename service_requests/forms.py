@@ -231,13 +231,7 @@ class FileOnBehalfForm(forms.Form):
     def clean_reporter_phone(self):
         from people import identity
 
-        raw = self.cleaned_data["reporter_phone"].strip()
-        if not raw:
-            return ""
-        try:
-            return identity.phone_validate(raw)
-        except identity.InvalidIdentity as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        return identity.phone_form_clean(self.cleaned_data["reporter_phone"])
 
     def clean(self):
         data = super().clean()

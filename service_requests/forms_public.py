@@ -83,13 +83,7 @@ class PublicFilingForm(forms.Form):
         return description
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if not phone:
-            return ""
-        try:
-            return identity.phone_validate(phone)
-        except identity.InvalidIdentity as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        return identity.phone_form_clean(self.cleaned_data["phone"])
 
 
 class RatingForm(forms.Form):
