@@ -36,10 +36,15 @@ SHOTS = [
     ("shequ-estates", "shequ", DESK, "/territory/estates/", "zh-hans"),
     ("jumin-my-household-phone", "jumin", PHONE, "/people/mine/", "zh-hans"),
     ("shequ-household-list-en", "shequ", DESK, "/people/households/", "en"),
+    ("linzhang-requests-phone", "linzhang", PHONE, "/requests/", "zh-hans"),
+    ("linzhang-request-phone", "linzhang", PHONE, "/requests/{request}/", "zh-hans"),
+    ("resident-files-from-qr-phone", None, PHONE, "/r/b/{building}/", "zh-hans"),
+    ("shequ-figures", "shequ", DESK, "/figures/", "zh-hans"),
+    ("shequ-catalogue", "shequ", DESK, "/requests/catalogue/", "zh-hans"),
 ]
 
 
-def main():
+def main(request_id="1", building_id="1"):
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -47,12 +52,13 @@ def main():
             context = browser.new_context(viewport=viewport)
             context.add_cookies([{"name": "django_language", "value": language, "url": BASE}])
             page = context.new_page()
-            page.goto(f"{BASE}/accounts/login/")
-            page.fill("input[name=username]", login)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button.btn-primary")
-            page.wait_for_load_state()
-            page.goto(BASE + path)
+            if login:
+                page.goto(f"{BASE}/accounts/login/")
+                page.fill("input[name=username]", login)
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button.btn-primary")
+                page.wait_for_load_state()
+            page.goto(BASE + path.format(request=request_id, building=building_id))
             page.wait_for_load_state()
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
             print(name, page.evaluate("document.documentElement.scrollWidth"), page.url)
@@ -61,4 +67,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[3:5])
