@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from accounts.scope import scope_for
 from notices.selectors import inbox_unread_count
+from people.models import Household
 from service_requests.selectors import waiting_count, works_on_requests
 
 
@@ -18,6 +19,13 @@ def home(request):
         context["waiting_count"] = waiting_count(request.user)
         context["unread_count"] = inbox_unread_count(request.user)
     context["has_teams"] = request.user.teams.exists()
+    if scope.own_household_id and not (scope.is_leader or scope.is_staff):
+        # A resident reports a problem through the same page as their building's QR code.
+        context["own_building_id"] = (
+            Household.objects.filter(pk=scope.own_household_id)
+            .values_list("entrance__building_id", flat=True)
+            .first()
+        )
     return render(request, "web/home.html", context)
 
 

@@ -73,3 +73,11 @@ def test_home_counts_cost_the_same_queries_however_many_requests(
         _file(cast, repair, household)
     with django_assert_num_queries(queries):
         client.get(reverse("home"))
+
+
+def test_a_resident_reports_a_problem_from_home_through_their_buildings_page(client, cast):
+    from django.urls import reverse
+
+    client.force_login(cast.resident)
+    html = client.get("/").content.decode()
+    assert reverse("service_requests:file_from_building", args=[cast.h1.entrance.building_id]) in html
