@@ -36,3 +36,9 @@ def test_garbage_person_choice_on_the_appointment_form_is_a_form_error(client, c
     for person in ["u²", "r²", "u" + "9" * 30]:
         response = client.post("/leaders/new/", {"person": person, "role": "cell_leader", "place": "unit:²"})
         assert response.status_code == 200  # the form again, with what to fix
+
+
+def test_a_nul_character_is_refused_at_the_door(client, cast):
+    client.force_login(cast.staff)
+    assert client.get("/people/search/", {"q": "张\x00"}).status_code == 400
+    assert client.post("/leaders/new/", {"new_full_name": "a\x00b"}).status_code == 400
