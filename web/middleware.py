@@ -12,10 +12,11 @@ class RejectNulBytesMiddleware:
     def __call__(self, request):
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
             return HttpResponseBadRequest(_("The request holds an invalid character."))
-        if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
+        is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if (
+            request.method == "POST"
+            and is_form
+            and any("\x00" in value for _name, values in request.POST.lists() for value in values)
         ):
-            if any("\x00" in value for values in request.POST.lists() for value in values[1]):
-                return HttpResponseBadRequest(_("The request holds an invalid character."))
+            return HttpResponseBadRequest(_("The request holds an invalid character."))
         return self.get_response(request)
