@@ -24,7 +24,7 @@ def notification_link(notification, user) -> str:
     the resident who filed it (no query: read off the loaded request)."""
     request = notification.request
     if request is None:
-        return ""
+        return notification.url
     if request.reporter_user_id == user.pk:
         return f"{reverse('service_requests:track', args=[request.public_token])}?k={request.reporter_key}"
     return reverse("service_requests:detail", args=[request.pk])
