@@ -127,6 +127,104 @@ class Scope:
             q |= Q(assignee_team__in=user.teams.values("pk"))
         return q
 
+    def _territory_q(self, field: str) -> Q:
+        """Rows whose `field` (a copied unit path: a cell's, a campaign's, an inspection's) lies in the
+        viewer's territory."""
+        q = _NOTHING
+        for path in self.staff_unit_paths + self.leader_unit_paths:
+            q |= Q(**{f"{field}__startswith": path})
+        return q
+
+    def care_q(self, user, prefix: str = "") -> Q:
+        """Care plans (and through `prefix`, their contacts): those in the viewer's territory, those of
+        their building for a building leader, and those they are the carer of wherever they are."""
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths:
+            q |= Q(**{f"{prefix}community__path__startswith": path})
+        for path in self.leader_unit_paths:
+            q |= Q(**{f"{prefix}cell_path__startswith": path})
+        if self.building_ids:
+            q |= Q(**{f"{prefix}resident__household__entrance__building_id__in": self.building_ids})
+        if user is not None and user.is_authenticated:
+            q |= Q(**{f"{prefix}carer": user})
+        return q
+
+    def alerts_q(self, user) -> Q:
+        """Welfare alerts: those on households of the viewer's patch (not their own household's: a
+        resident sees only the alerts they raised), and those they were called to answer."""
+        if self.everything:
+            return Q()
+        q = Scope(
+            staff_unit_paths=self.staff_unit_paths,
+            leader_unit_paths=self.leader_unit_paths,
+            building_ids=self.building_ids,
+        ).households_q(prefix="household__")
+        if user is not None and user.is_authenticated:
+            q |= Q(raised_by=user) | Q(pk__in=user.alerts_to_answer.values("pk"))
+        return q
+
+    def campaigns_q(self, user) -> Q:
+        """Campaigns over the viewer's territory, above it (a community's campaign reaches every cell
+        in it) or, for a building leader, with target households in their building."""
+        if self.everything:
+            return Q()
+        q = self._territory_q("unit_path")
+        for path in self.staff_unit_paths + self.leader_unit_paths:
+            q |= Q(unit_path__in=_ancestor_paths(path))
+        if self.building_ids:
+            from campaigns.models import CampaignTarget
+
+            q |= Q(
+                pk__in=CampaignTarget.objects.filter(
+                    household__entrance__building_id__in=self.building_ids
+                ).values("campaign_id")
+            )
+        return q
+
+    def campaign_targets_q(self, prefix: str = "") -> Q:
+        """Campaign targets (through `prefix`) in the viewer's territory by their copied cell path (for a
+        household in no cell, its community's path), and those in a building leader's building. The
+        viewer's own household gives no right here: a resident sees no campaign."""
+        if self.everything:
+            return Q()
+        q = self._territory_q(f"{prefix}cell_path")
+        if self.building_ids:
+            q |= Q(**{f"{prefix}household__entrance__building_id__in": self.building_ids})
+        return q
+
+    def inspections_q(self, user) -> Q:
+        if self.everything:
+            return Q()
+        q = self._territory_q("unit_path")
+        if user is not None and user.is_authenticated:
+            q |= Q(inspector=user)
+        return q
+
+    def community_paths(self) -> tuple[str, ...]:
+        """The paths of the communities the viewer works in (a leader's is the one above their unit)."""
+        paths = set()
+        for path in self.staff_unit_paths + self.leader_unit_paths:
+            parts = path.strip("/").split("/")
+            paths.add("/" + "/".join(parts[:2]) + "/")
+        return tuple(sorted(paths))
+
+    def community_things_q(self, prefix: str = "") -> Q:
+        """Things that belong to a whole community (a distribution, a checklist): those of the
+        communities the viewer works in, and for street staff all communities of the street."""
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.community_paths():
+            q |= Q(**{f"{prefix}community__path__startswith": path})
+        if self.building_ids:
+            from territory.models import Building
+
+            communities = Building.objects.filter(pk__in=self.building_ids).values("estate__community_id")
+            q |= Q(**{f"{prefix}community_id__in": communities})
+        return q
+
     def holds(self, unit_path: str) -> bool:
         """Whether the viewer answers for this unit: they hold it or a unit above it, or staff it."""
         if self.everything:
@@ -135,6 +233,12 @@ class Scope:
 
     def can_manage_community(self, community_id: int) -> bool:
         return self.everything or community_id in self.staff_community_ids
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """'/1/5/9/' → ['/1/', '/1/5/', '/1/5/9/']."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def staff_scope(request) -> Scope:

@@ -50,7 +50,16 @@ def appointment_create(
     )
     appointment._history_user = actor
     appointment.save()
+    _care_follow(appointment)
     return appointment
+
+
+def _care_follow(appointment: Appointment) -> None:
+    """A cell's 邻长 is its residents' default carer: their care plans follow a change of 邻长."""
+    if appointment.role == Role.CELL_LEADER and appointment.unit_id:
+        from care.services import care_plans_sync_cells  # care builds on leaders: import late
+
+        care_plans_sync_cells([appointment.unit_id])
 
 
 @transaction.atomic
@@ -71,6 +80,7 @@ def appointment_end(
     appointment.ended_on, appointment.end_reason, appointment.end_note = ended_on, reason, note
     appointment._history_user = actor
     appointment.save()
+    _care_follow(appointment)
     return appointment
 
 

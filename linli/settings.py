@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "service_requests",
     "notices",
     "figures",
+    "care",
+    "campaigns",
+    "inspections",
     "open311",
     "web",
 ]

@@ -7,6 +7,7 @@ and the views map those refusals back onto the field they concern.
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -162,11 +163,17 @@ class ResidentForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    died_on = forms.DateField(
+        label=_("Date of death"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Only when the person has died: their care plan ends; the records stay."),
+    )
 
     # Phones, like the ID number, are never put back into the page: opening the edit form would
     # otherwise show every number in full without a logged reveal. Blank keeps the stored one.
     PHONE_FIELDS = ["phone", "emergency_contact_phone"]
-    PLAIN_FIELDS = ["name", "relation", "residence_status", "emergency_contact_name", "note"]
+    PLAIN_FIELDS = ["name", "relation", "residence_status", "emergency_contact_name", "note", "died_on"]
 
     def __init__(self, *args, resident=None, **kwargs):
         """`resident`: the record being edited (saved), or None when adding one."""
@@ -222,6 +229,12 @@ class ResidentForm(forms.Form):
 
     def clean_emergency_contact_phone(self):
         return identity.phone_form_clean(self.cleaned_data["emergency_contact_phone"])
+
+    def clean_died_on(self):
+        died_on = self.cleaned_data["died_on"]
+        if died_on and died_on > timezone.localdate():
+            raise forms.ValidationError(_("The date of death cannot be in the future."))
+        return died_on
 
     def clean(self):
         data = super().clean()

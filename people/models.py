@@ -150,7 +150,7 @@ class ResidentQuerySet(models.QuerySet):
     def counted(self):
         """Residents who count for leaders' figures: not 空挂, in a household that lives here."""
         return self.exclude(residence_status=ResidenceStatus.REGISTERED_ONLY).filter(
-            household__status=HouseholdStatus.RESIDENT
+            household__status=HouseholdStatus.RESIDENT, died_on__isnull=True
         )
 
     def in_special_group(self):
@@ -195,6 +195,7 @@ class Resident(models.Model):
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=50, blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=11, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -252,4 +253,4 @@ class Resident(models.Model):
 
     @property
     def is_counted(self) -> bool:
-        return self.residence_status != ResidenceStatus.REGISTERED_ONLY
+        return self.residence_status != ResidenceStatus.REGISTERED_ONLY and self.died_on is None

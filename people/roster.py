@@ -736,6 +736,9 @@ def _apply(*, actor, community, places: _Places, plans, new_addresses, summary: 
     _mark_registered_only(
         actor=actor, places=places, plans=plans, new_addresses=new_addresses, summary=summary
     )
+    from care.services import care_plans_sync  # care builds on the registry: import late
+
+    care_plans_sync(community=community)
 
 
 def _mark_registered_only(*, actor, places: _Places, plans, new_addresses, summary: ImportSummary) -> None:

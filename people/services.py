@@ -92,6 +92,7 @@ def household_move(
     if note is not None:
         household.note = note
     _as(household, actor).save()
+    _care_sync(household=household)
     return household
 
 
@@ -102,6 +103,7 @@ def household_set_status(*, actor, household: Household, status: HouseholdStatus
     if status == HouseholdStatus.REGISTERED_ONLY:
         household.cell = None
     _as(household, actor).save()
+    _care_sync(household=household)
     return household
 
 
@@ -132,7 +134,15 @@ def resident_save(*, actor, resident: Resident, id_number: str | None = None) ->
     resident.name_pinyin, resident.name_initials = pinyin_forms(resident.name)
     _as(resident, actor).save()
     household_status_sync(actor=actor, household=resident.household)
+    _care_sync(resident_ids=[resident.pk])
     return resident
+
+
+def _care_sync(**kwargs) -> None:
+    """Care plans follow the registry: start, end or re-point the plans of the residents touched."""
+    from care.services import care_plans_sync_for  # care builds on the registry: import late
+
+    care_plans_sync_for(**kwargs)
 
 
 def household_status_sync(*, actor, household: Household) -> Household:

@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.scope import scope_for
+from care.selectors import home_round, territory_root_paths
 from notices.selectors import inbox_unread_count
 from people.models import Household
 from service_requests.selectors import waiting_count, works_on_requests
@@ -19,6 +21,16 @@ def home(request):
         context["waiting_count"] = waiting_count(request.user)
         context["unread_count"] = inbox_unread_count(request.user)
     context["has_teams"] = request.user.teams.exists()
+    if scope.is_leader or scope.is_staff:
+        # Today's round: the first people due (one query, with the counts); the round page has them all.
+        rows, due_today, overdue = home_round(request.user, timezone.localdate())
+        context |= {
+            "shows_care": True,
+            "care_rows": rows,
+            "care_due_today": due_today,
+            "care_overdue": overdue,
+            "care_oversees": bool(territory_root_paths(scope)),
+        }
     if scope.own_household_id and not (scope.is_leader or scope.is_staff):
         # A resident reports a problem through the same page as their building's QR code.
         context["own_building_id"] = (

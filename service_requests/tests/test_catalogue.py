@@ -263,6 +263,13 @@ def superuser_client(client, cast, kinds, settings, tmp_path):
         request=request, image=SimpleUploadedFile("light.png", b"\x89PNG\r\n\x1a\n"), extension="png"
     )
     ResponseTemplate.objects.create(street=cast.street, title="已受理", text="您的诉求已受理。")
+    from notices.models import ChannelKind, OutboundChannel
+    from notices.services import outbound_queue
+
+    OutboundChannel.objects.create(
+        community=cast.community, kind=ChannelKind.EMAIL, name="幸福社区 邮件", target="office@example.org"
+    )
+    outbound_queue(community=cast.community, key="admin-test", title="幸福社区", body="测试")
     client.force_login(User.objects.create_superuser("root", "root@example.org", "x"))
     return client
 

@@ -6,6 +6,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from web.demo import DEFAULT_PASSWORD, DEFAULT_SEED, demo_build, demo_exists, demo_login_rows, demo_totals
+from web.demo_care import demo_care_build, demo_care_totals, demo_outreach_build
 from web.demo_requests import demo_request_totals, demo_requests_build
 
 
@@ -72,9 +73,11 @@ class Command(BaseCommand):
 
         demo_build(seed=seed, password=password, report=report)
         report("requests", demo_requests_build(seed=seed)["seconds"])
+        report("care", demo_care_build(seed=seed)["seconds"])
+        report("outreach", demo_outreach_build(seed=seed)["seconds"])
         self.stdout.write(f"  {'total':<12} {time.perf_counter() - started:6.2f} s")
         self.stdout.write("")
-        totals = {**demo_totals(), **demo_request_totals()}
+        totals = {**demo_totals(), **demo_request_totals(), **demo_care_totals()}
         self.stdout.write(format_table([{"what": k, "count": str(v)} for k, v in totals.items()]))
         self.print_logins(password)
 
