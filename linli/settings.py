@@ -191,6 +191,17 @@ MEDIA_ROOT = VAR_DIR / "media"  # request photos; served only through views that
 
 # Where messages to reporters go: a class with send(phone, message). The default writes to the log.
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "notices.services.LogSmsSender")
+# Email channels (notices.OutboundChannel kind "email"): printed to the console in development.
+EMAIL_BACKEND = os.environ.get(
+    "LINLI_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LINLI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LINLI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LINLI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("LINLI_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("LINLI_EMAIL_FROM", "linli@localhost")
 
 # Kinds of request whose details stay off the public Open311 API (they would show who is poor or ill).
 LINLI_OPEN311_PRIVATE_KINDS = ["hardship"]

@@ -1,6 +1,7 @@
 """Take the README's screenshots from a running demo (make run), with Debian's chromium.
 
-.venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+.venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR] [REQUEST BUILDING PLAN ALERT CAMPAIGN]
+(ids in the demo database; each defaults to 1)
 """
 
 import sys
@@ -41,10 +42,21 @@ SHOTS = [
     ("resident-files-from-qr-phone", None, PHONE, "/r/b/{building}/", "zh-hans"),
     ("shequ-figures", "shequ", DESK, "/figures/", "zh-hans"),
     ("shequ-catalogue", "shequ", DESK, "/requests/catalogue/", "zh-hans"),
+    ("linzhang-care-round-phone", "linzhang", PHONE, "/care/", "zh-hans"),
+    ("linzhang-care-plan-phone", "linzhang", PHONE, "/care/plans/{plan}/", "zh-hans"),
+    ("shequ-care-round", "shequ", DESK, "/care/", "zh-hans"),
+    ("shequ-alert", "shequ", DESK, "/care/alerts/{alert}/", "zh-hans"),
+    ("neighbour-alert-from-qr-phone", None, PHONE, "/care/alerts/b/{building}/", "zh-hans"),
+    ("shequ-campaign-coverage", "shequ", DESK, "/campaigns/{campaign}/", "zh-hans"),
+    ("linzhang-campaign-mark-phone", "linzhang", PHONE, "/campaigns/{campaign}/mark/", "zh-hans"),
+    ("linzhang-inspection-phone", "linzhang", PHONE, "/inspections/new/", "zh-hans"),
+    ("shequ-inspections", "shequ", DESK, "/inspections/", "zh-hans"),
+    ("shequ-distribution", "shequ", DESK, "/care/distributions/1/", "zh-hans"),
+    ("shequ-care-round-en", "shequ", DESK, "/care/", "en"),
 ]
 
 
-def main(request_id="1", building_id="1"):
+def main(request_id="1", building_id="1", plan_id="1", alert_id="1", campaign_id="1"):
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -58,7 +70,9 @@ def main(request_id="1", building_id="1"):
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button.btn-primary")
                 page.wait_for_load_state()
-            page.goto(BASE + path.format(request=request_id, building=building_id))
+            page.goto(BASE + path.format(
+                request=request_id, building=building_id, plan=plan_id, alert=alert_id, campaign=campaign_id
+            ))
             page.wait_for_load_state()
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
             print(name, page.evaluate("document.documentElement.scrollWidth"), page.url)
@@ -67,4 +81,4 @@ def main(request_id="1", building_id="1"):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[3:5])
+    main(*sys.argv[3:8])

@@ -162,7 +162,14 @@ def demo_outreach_build(*, seed: int = 2026, now=None) -> dict[str, int]:
             if staff is None:
                 continue
             plans = [
-                (Topic.DROWNING, "暑期防溺水宣讲", "", None, today - datetime.timedelta(days=20), 0.85),
+                (
+                    Topic.WINTER_ELECTRICAL,
+                    "冬季用电安全入户宣讲",
+                    "",
+                    None,
+                    today - datetime.timedelta(days=20),
+                    0.85,
+                ),
                 (Topic.ANTI_FRAUD, "反电信诈骗入户宣传", "", None, today - datetime.timedelta(days=6), 0.45),
                 (
                     Topic.GOV_APP,
@@ -226,13 +233,18 @@ def demo_outreach_build(*, seed: int = 2026, now=None) -> dict[str, int]:
             if index % 2 == 0:
                 finding = inspection.findings.filter(is_hazard=True).select_related("request").first()
                 if finding and finding.request:
-                    request_resolve(actor=_staff_of(community), request=finding.request, outcome="已清理，已提醒住户")
+                    request_resolve(
+                        actor=_staff_of(community), request=finding.request, outcome="已清理，已提醒住户"
+                    )
             counts["inspections"] += 1
 
         # Welfare alerts in the first community: one closed (the couple not seen for a week), one open.
         first = communities[0]
         plans = list(
-            CarePlan.objects.active().filter(community=first).select_related("resident__household")[:2]
+            CarePlan.objects.active()
+            .filter(community=first, groups__contains="is_elderly_alone")
+            .select_related("resident__household")
+            .order_by("pk")[:2]
         )
         building_leaders = _building_leaders(first)
         if len(plans) == 2 and building_leaders:
@@ -242,7 +254,7 @@ def demo_outreach_build(*, seed: int = 2026, now=None) -> dict[str, int]:
                 household=plans[0].resident.household,
                 resident=plans[0].resident,
                 reason="not_seen",
-                description="老两口快一个星期没下楼了，敲门没人应",
+                description="老人快一个星期没下楼了，敲门没人应",
             )
             staff = _staff_of(first)
             for step in (AlertStep.CALLED, AlertStep.KNOCKED, AlertStep.PROPERTY, AlertStep.FAMILY):
@@ -298,7 +310,12 @@ def demo_outreach_build(*, seed: int = 2026, now=None) -> dict[str, int]:
                     distribution=distribution,
                     household=Household.objects.get(pk=household.pk),
                     resident=plan.resident,
-                    delivered_at=now - datetime.timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 6)),
+                    delivered_at=timezone.make_aware(
+                        datetime.datetime.combine(
+                            today - datetime.timedelta(days=rng.randint(1, 4)),
+                            datetime.time(rng.randint(9, 16), rng.randrange(60)),
+                        )
+                    ),
                 )
                 counts["deliveries"] += 1
     counts["seconds"] = round(time.perf_counter() - started_clock, 2)

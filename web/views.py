@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.scope import scope_for
+from care.models import WelfareAlert
 from care.selectors import home_round, territory_root_paths
 from notices.selectors import inbox_unread_count
 from people.models import Household
@@ -30,6 +31,7 @@ def home(request):
             "care_due_today": due_today,
             "care_overdue": overdue,
             "care_oversees": bool(territory_root_paths(scope)),
+            "open_alerts": WelfareAlert.objects.visible_to(request.user).open().count(),
         }
     if scope.own_household_id and not (scope.is_leader or scope.is_staff):
         # A resident reports a problem through the same page as their building's QR code.

@@ -61,8 +61,9 @@ def test_volunteer_in_a_team_gets_the_team_orders_tile(client, cast):
     assert reverse("service_requests:team_queue") in _home(client, cast.resident)
 
 
-# 8: the 7 of the request tiles, and one for today's care round (people due and the counts together).
-@pytest.mark.parametrize("role, queries", [("staff", 8), ("cell_leader", 8)])
+# 9: the 7 of the request tiles, one for today's care round (people due and the counts together) and
+# one counting the open welfare alerts.
+@pytest.mark.parametrize("role, queries", [("staff", 9), ("cell_leader", 9)])
 def test_home_counts_cost_the_same_queries_however_many_requests(
     client, cast, repair, django_assert_num_queries, role, queries
 ):
@@ -82,3 +83,19 @@ def test_a_resident_reports_a_problem_from_home_through_their_buildings_page(cli
     client.force_login(cast.resident)
     html = client.get("/").content.decode()
     assert reverse("service_requests:file_from_building", args=[cast.h1.entrance.building_id]) in html
+
+
+def test_open_welfare_alerts_show_on_the_community_directors_home(client, cast, settings):
+    from care.services_alerts import welfare_alert_raise
+
+    welfare_alert_raise(actor=cast.building_leader, household=cast.h3, reason="not_seen")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(cast.staff)
+    page = client.get(reverse("home")).content.decode()
+    assert "Welfare alerts (1 open)" in page and reverse("care:alert_list") in page
+    client.force_login(cast.cell_leader_2)  # h3 is not in their cell, nor were they told
+    assert "Welfare alerts (0 open)" in client.get(reverse("home")).content.decode()
+
+
+def test_a_resident_can_raise_a_worry_about_a_neighbour_from_home(client, cast):
+    assert reverse("care:alert_neighbour") in _home(client, cast.resident)
