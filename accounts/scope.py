@@ -162,7 +162,11 @@ class Scope:
             building_ids=self.building_ids,
         ).households_q(prefix="household__")
         if user is not None and user.is_authenticated:
-            q |= Q(raised_by=user) | Q(pk__in=user.alerts_to_answer.values("pk"))
+            q |= Q(raised_by=user)
+            if self.roles:  # told about it, still in post, and the alert open or just closed
+                from care.models import alerts_told_q
+
+                q |= alerts_told_q(user)
         return q
 
     def campaigns_q(self, user) -> Q:

@@ -55,7 +55,11 @@ def campaign_units(user) -> QuerySet[TerritoryUnit]:
 
 
 def age_cutoff(on: datetime.date, years: int) -> datetime.date:
-    """The last birth date of someone aged at least `years` on `on` (born 29 February: 28 February)."""
+    """The last birth date of someone aged at least `years` on `on` (born 29 February: 28 February).
+    Before the calendar's first year (a typo'd first day like 0050-06-01): the earliest date, so that
+    nobody matches instead of a crash."""
+    if on.year - years < datetime.MINYEAR:
+        return datetime.date.min
     try:
         return on.replace(year=on.year - years)
     except ValueError:

@@ -104,10 +104,10 @@ class CadenceForm(forms.Form):
     greeting_days = forms.IntegerField(label=_("Greeting every (days)"), min_value=1, max_value=90)
     visit_days = forms.IntegerField(label=_("Home visit every (days)"), min_value=1, max_value=365)
     group_after_days = forms.IntegerField(
-        label=_("Tell the group leader after (days overdue)"), min_value=0, max_value=60
+        label=_("Tell the group leader after (days overdue)"), min_value=1, max_value=60
     )
     area_after_days = forms.IntegerField(
-        label=_("Tell the area leader after (days overdue)"), min_value=0, max_value=60
+        label=_("Tell the area leader after (days overdue)"), min_value=1, max_value=60
     )
 
     def clean(self):

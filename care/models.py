@@ -15,6 +15,8 @@ A plan ends (ended_on, end_reason) when the resident moves away, dies or leaves 
 its contacts stay.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -291,6 +293,15 @@ class AlertStep(models.TextChoices):
 
 # The target time to first response (DOMAIN.md §4: drive it to an answer fast).
 ALERT_RESPONSE_TARGET_MINUTES = 30
+# Someone told about an alert outside their own patch (a property butler, a carer from another cell)
+# keeps it while it is open and for this long after it closes, and only while they hold a post.
+RESPONDER_WINDOW = datetime.timedelta(days=1)
+
+
+def alerts_told_q(user) -> Q:
+    """The alerts `user` was told about and may still answer (see RESPONDER_WINDOW)."""
+    recent = Q(closed_at__isnull=True) | Q(closed_at__gte=timezone.now() - RESPONDER_WINDOW)
+    return Q(pk__in=user.alerts_to_answer.filter(recent).values("pk"))
 
 
 class WelfareAlertQuerySet(models.QuerySet):

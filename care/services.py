@@ -70,9 +70,9 @@ def cadence_rule_update(
         raise PermissionDenied(_("Only the community's staff can change its care cadence."))
     if not (1 <= greeting_days <= 90 and 1 <= visit_days <= 365):
         raise ValidationError(_("Greetings and visits must be due every 1 to 90 and 1 to 365 days."))
-    if not (0 <= group_after_days <= area_after_days <= 60):
+    if not (1 <= group_after_days <= area_after_days <= 60):
         raise ValidationError(
-            _("The area leader is told no sooner than the group leader (0 to 60 days overdue).")
+            _("The area leader is told no sooner than the group leader (1 to 60 days overdue).")
         )
     rule.cared_for, rule.greeting_days, rule.visit_days = cared_for, greeting_days, visit_days
     rule.group_after_days, rule.area_after_days = group_after_days, area_after_days
@@ -198,6 +198,10 @@ def care_plans_sync(*, community: TerritoryUnit | None = None, resident_ids=None
         if plan is None:
             plan = CarePlan(resident=resident, started_on=today)
         before = _plan_state(plan)
+        if plan.pk and plan.carer_pinned and plan.community_id != household.community_id:
+            # A carer chosen by the old community's staff does not follow the person into another
+            # community (nor keep reading their plan there): the new cell's 邻长 takes over.
+            plan.carer_pinned = False
         plan.community, plan.cell = household.community, household.cell
         plan.cell_path = household.cell.path if household.cell else ""
         plan.groups = ",".join(groups)
@@ -428,8 +432,12 @@ def _tell_urgent(plan: CarePlan, contact: CareContact, actor) -> None:
 
 def care_overdue_escalate(today=None, batch: int = BATCH) -> dict:
     """Overdue care moves up: on a plan's group_alert_on day its 组长 is told, on area_alert_on its 片长
-    (once per due date: a contact moves the due date and resets this). Each plan is claimed with a
-    conditional update, so two jobs never tell anyone twice. Returns {"group": n, "area": n}."""
+    (once per due date: a contact moves the due date and resets this). Returns {"group": n, "area": n}.
+
+    Handles up to `batch` plans per step, in one transaction per batch: the plans are locked (skipping
+    rows another job holds, on PostgreSQL), marked told for their due date, and the inbox rows and
+    outbound messages are written in bulk, keyed by plan and due date, so a plan is told at most once
+    per due date even when two jobs race on a database without row locks (SQLite)."""
     today = today or timezone.localdate()
     told = {"group": 0, "area": 0}
     steps = [
@@ -437,54 +445,87 @@ def care_overdue_escalate(today=None, batch: int = BATCH) -> dict:
         ("area", "area_alert_on", "area_told_for", Role.AREA_LEADER),
     ]
     for name, alert_field, told_field, role in steps:
-        due = (
-            CarePlan.objects.active()
-            .filter(**{f"{alert_field}__lte": today})
-            .exclude(**{told_field: F("due_on")})
-            .order_by()
-            .values_list("pk", "due_on")[:batch]
-        )
-        for pk, due_on in list(due):
-            with transaction.atomic():
-                claimed = (
-                    CarePlan.objects.active()
-                    .filter(
-                        Q(**{f"{told_field}__isnull": True}) | ~Q(**{told_field: due_on}),
-                        pk=pk,
-                        due_on=due_on,
-                    )
-                    .update(**{told_field: due_on})
-                )
-                if not claimed:
-                    continue  # another job got here first, or a contact moved the date
-                plan = CarePlan.objects.select_related("resident__household", "community", "carer").get(pk=pk)
-                _tell_overdue(plan, role, today, name)
-                told[name] += 1
+        with transaction.atomic():
+            plans = list(
+                CarePlan.objects.active()
+                .filter(**{f"{alert_field}__lte": today})
+                .exclude(**{told_field: F("due_on")})
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("resident__household__entrance__building__estate", "carer")
+                .order_by("pk")[:batch]
+            )
+            if not plans:
+                continue
+            for plan in plans:
+                setattr(plan, told_field, plan.due_on)
+            CarePlan.objects.bulk_update(plans, [told_field], batch_size=BATCH)
+            _tell_overdue(plans, role, today, name)
+            told[name] += len(plans)
     return told
 
 
-def _tell_overdue(plan: CarePlan, role, today, step: str) -> None:
-    leaders = _leaders_above(plan.cell_path, [role])
-    if step == "group" and not leaders:
-        # No 组长 (or the plan has no cell yet): the community's staff hear of it instead.
-        leaders = _community_staff(plan.community_id)
-    days = plan.days_overdue(today)
-    message = _("Care overdue %(days)s days: %(name)s (carer: %(carer)s).") % {
-        "days": days,
-        "name": plan.resident.name,
-        "carer": plan.carer.full_name if plan.carer else _("none"),
-    }
-    notify(
-        leaders, message, url=reverse("care:plan", args=[plan.pk]), key=f"care-{step}:{plan.pk}:{plan.due_on}"
-    )
+def _tell_overdue(plans: list[CarePlan], role, today, step: str) -> None:
+    """Tell the leaders above each plan's cell (the community's staff when a plan has no 组长) — in
+    three queries for the whole batch — and, at the area step, the community's outbound channels."""
+    from notices.models import Notification, OutboundChannel, OutboundMessage
+
+    unit_ids = {int(part) for plan in plans for part in plan.cell_path.strip("/").split("/") if part}
+    holders: dict[int, list] = {}
+    for appointment in (
+        Appointment.objects.active().filter(unit_id__in=unit_ids, role=role).select_related("person")
+    ):
+        holders.setdefault(appointment.unit_id, []).append(appointment.person)
+    staff: dict[int, list] = {}
+    if step == "group":
+        for appointment in (
+            Appointment.objects.active()
+            .filter(unit_id__in={p.community_id for p in plans}, role=Role.COMMUNITY_STAFF)
+            .select_related("person")
+        ):
+            staff.setdefault(appointment.unit_id, []).append(appointment.person)
+    now = timezone.now()
+    notifications, messages = [], []
+    channels: dict[int, list[int]] = {}
     if step == "area":
-        outbound_queue(
-            community=plan.community,
-            key=f"care-area:{plan.pk}:{plan.due_on}",
-            title=_("Care overdue"),
-            body=_("%(address)s: care is %(days)s days overdue.")
-            % {"address": plan.resident.household.address, "days": days},
-        )
+        for pk, community_id in OutboundChannel.objects.filter(
+            community_id__in={p.community_id for p in plans}, active=True
+        ).values_list("pk", "community_id"):
+            channels.setdefault(community_id, []).append(pk)
+    for plan in plans:
+        path_ids = [int(part) for part in plan.cell_path.strip("/").split("/") if part]
+        people = {p.pk: p for unit_id in path_ids for p in holders.get(unit_id, [])}
+        if step == "group" and not people:
+            # No 组长 (or the plan has no cell yet): the community's staff hear of it instead.
+            people = {p.pk: p for p in staff.get(plan.community_id, [])}
+        days = plan.days_overdue(today)
+        message = _("Care overdue %(days)s days: %(name)s (carer: %(carer)s).") % {
+            "days": days,
+            "name": plan.resident.name,
+            "carer": plan.carer.full_name if plan.carer else _("none"),
+        }
+        url = reverse("care:plan", args=[plan.pk])
+        key = f"care-{step}:{plan.pk}:{plan.due_on}"
+        notifications += [
+            Notification(user=person, message=message[:300], url=url, key=key, created_at=now)
+            for person in people.values()
+        ]
+        body = _("%(address)s: care is %(days)s days overdue.") % {
+            "address": plan.resident.household.address,
+            "days": days,
+        }
+        messages += [
+            OutboundMessage(
+                channel_id=channel_id,
+                key=key,
+                title=_("Care overdue"),
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for channel_id in channels.get(plan.community_id, [])
+        ]
+    Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
+    OutboundMessage.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=True)
 
 
 def care_due_remind(today=None) -> int:

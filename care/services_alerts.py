@@ -36,6 +36,7 @@ from care.models import (
     AlertStep,
     CarePlan,
     WelfareAlert,
+    alerts_told_q,
 )
 from leaders.models import LEADER_ROLE_FOR_LEVEL, Appointment, Role
 from notices.services import notify, outbound_queue
@@ -76,7 +77,7 @@ def alert_access(user, alert: WelfareAlert) -> str | None:
         leader_unit_paths=scope.leader_unit_paths,
         building_ids=scope.building_ids,
     ).households_q(prefix="household__")
-    answers = patch | Q(pk__in=user.alerts_to_answer.values("pk"))
+    answers = patch | alerts_told_q(user) if scope.roles else patch
     if WelfareAlert.objects.filter(answers, pk=alert.pk).exists():
         return ACT
     if alert.raised_by_id == user.pk:

@@ -24,7 +24,6 @@ from care import selectors, services
 from care.forms import CadenceForm, CarerForm, ContactForm
 from care.models import CadenceRule, SpecialGroup
 from linli.params import int_param
-from people.models import Resident
 from people.services import resident_reveal
 
 REVEAL_FIELDS = ("phone", "emergency_phone")
@@ -179,15 +178,15 @@ def plan_reveal(request, pk: int, resident_id: int, field: str):
     if field not in REVEAL_FIELDS:
         raise Http404
     plan = _plan_or_404(request.user, pk)
-    member = Resident.objects.filter(pk=resident_id, household_id=plan.resident.household_id).first()
-    if member is None:
+    # Only a number the page offers (the person's own phone, the household's emergency contacts): a
+    # housemate's own phone is not the carer's to read, and is not written to the access log as read.
+    key = f"{resident_id}-{field}"
+    phone = next((p for p in selectors.plan_phones(plan) if p.key == key), None)
+    if phone is None:
         raise Http404
-    value = resident_reveal(actor=request.user, resident=member, field=field, request=request)
-    key = f"{member.pk}-{field}"
+    value = resident_reveal(actor=request.user, resident=phone.resident, field=field, request=request)
     if request.htmx:
-        phone = next((p for p in selectors.plan_phones(plan, {key: value}) if p.key == key), None)
-        if phone is None:
-            raise Http404
+        phone.value = value
         return render(request, "care/plan_reveal.html", {"plan": plan, "phone": phone})
     return render(request, "care/plan.html", _plan_context(request, plan, revealed={key: value}))
 

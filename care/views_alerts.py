@@ -313,11 +313,8 @@ def alert_public(request, building_id: int):
             if alert is not None:
                 if user is not None:
                     return _after_raise(request, alert)
-                if alert.merged:
-                    messages.warning(
-                        request,
-                        _("Someone reported this home a short while ago: your report was added to it."),
-                    )
+                # The same page whether or not someone reported this home already: an anonymous
+                # visitor learns nothing about who lives where or what happened to them.
                 return redirect("care:alert_public_sent", building_id=building.pk)
     context = {"building": building, "form": form, "icons": REASON_ICONS}
     return render(request, "care/alert_public.html", context)

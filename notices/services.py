@@ -4,9 +4,11 @@ community's outbound channels (an email list, a WeCom or DingTalk group robot)."
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import re
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -136,6 +138,26 @@ class EmailSender:
             raise OutboundError(f"{type(exc).__name__}: {exc}") from exc
 
 
+def webhook_host_is_public(url: str) -> bool:
+    """Whether every address the webhook's host resolves to is a public one. Staff type webhook
+    addresses, and the test button shows the error back: without this check they could probe hosts
+    inside the network (loopback, private, link-local such as a cloud metadata service).
+    LINLI_OUTBOUND_ALLOW_PRIVATE=True lifts it (tests' local robot; a robot gateway on the LAN)."""
+    if getattr(settings, "LINLI_OUTBOUND_ALLOW_PRIVATE", False):
+        return True
+    try:
+        split = urllib.parse.urlsplit(url)
+        host, port = split.hostname, split.port
+        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (ValueError, OSError, UnicodeError):
+        return True  # unresolvable now: sending fails and says so; nothing internal is reached
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return False
+    return True
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A robot webhook answers itself; a redirect would turn the POST into a GET somewhere else."""
 
@@ -162,6 +184,8 @@ class WeComRobotSender:
         url = self.url(channel)
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise OutboundError(_("The webhook address must start with http:// or https://."))
+        if not webhook_host_is_public(url):
+            raise OutboundError(_("The webhook address points inside the network; it is not called."))
         data = json.dumps(self.payload(message), ensure_ascii=False).encode()
         request = urllib.request.Request(
             url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
@@ -368,15 +392,23 @@ def outbound_target_clean(kind: str, target: str) -> str:
                 ) from None
         target = ",".join(addresses)
     else:
-        scheme = urllib.parse.urlsplit(target).scheme.lower()
         try:
-            if scheme not in ("http", "https"):
+            # urlsplit raises ValueError on a broken address such as "http://[::1" (unclosed IPv6).
+            if urllib.parse.urlsplit(target).scheme.lower() not in ("http", "https"):
                 raise ValidationError("scheme")
             URLValidator(schemes=["http", "https"])(target)
-        except ValidationError:
+        except (ValidationError, ValueError):
             raise ValidationError(
                 {"target": _("Enter the robot's webhook address, starting with https:// or http://.")}
             ) from None
+        if not webhook_host_is_public(target):
+            raise ValidationError(
+                {
+                    "target": _(
+                        "This address points inside the network. Enter the robot's public webhook address."
+                    )
+                }
+            )
     if len(target) > OutboundChannel._meta.get_field("target").max_length:
         raise ValidationError({"target": _("This is too long.")})
     return target

@@ -86,6 +86,10 @@ def test_age_cutoff_of_someone_born_on_29_february():
     assert age_cutoff(datetime.date(2024, 2, 29), 70) == datetime.date(1954, 2, 28)
 
 
+def test_age_cutoff_before_the_first_calendar_year_is_the_earliest_date():
+    assert age_cutoff(datetime.date(50, 6, 1), 120) == datetime.date.min
+
+
 def test_min_age_ignores_residents_registered_only_or_dead(cast):
     make_resident(
         cast.h2, "钱奶奶", birth=datetime.date(1930, 1, 1), residence_status=ResidenceStatus.REGISTERED_ONLY

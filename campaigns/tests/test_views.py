@@ -209,6 +209,17 @@ def test_count_as_the_form_changes(client, cast):
     assert "Choose where and from when" in response.content.decode()
 
 
+@pytest.mark.parametrize("starts_on", ["0001-01-01", "0050-06-01"])
+def test_counting_with_a_first_day_in_antiquity_and_an_age_reaches_nobody(client, cast, starts_on):
+    data = form_data(cast, min_age="120", starts_on=starts_on)
+    response = english(client, cast.staff).get(reverse("campaigns:count"), data)
+    assert response.status_code == 200
+    assert "No household matches" in response.content.decode()
+    response = client.post(reverse("campaigns:create"), {**data, "count": "1"})
+    assert response.status_code == 200
+    assert not Campaign.objects.exists()
+
+
 # ---- A campaign's coverage ---------------------------------------------------------------------------
 
 

@@ -431,3 +431,35 @@ def test_alert_figures_of_nothing(db):
     assert (
         figures.count == 0 and figures.median_response_minutes is None and figures.within_target_share is None
     )
+
+
+def test_someone_told_keeps_an_alert_only_while_in_post_and_until_a_day_after_it_closes(cast):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from care.models import WelfareAlert
+    from care.services_alerts import alert_access, welfare_alert_close, welfare_alert_raise
+    from leaders.models import Role
+    from leaders.services import appointment_create, appointment_end
+    from linli.testing import UserFactory
+
+    butler = UserFactory(full_name="物管家")
+    estate = cast.h1.entrance.building.estate
+    post = appointment_create(actor=cast.staff, person=butler, role=Role.PROPERTY_BUTLER, estate=estate)
+    alert = welfare_alert_raise(actor=cast.cell_leader, household=cast.h1, reason="no_answer")
+    assert WelfareAlert.objects.visible_to(butler).filter(pk=alert.pk).exists()
+    welfare_alert_close(actor=cast.staff, alert=alert, outcome="well", note="")
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=23)):
+        butler = type(butler).objects.get(pk=butler.pk)
+        assert alert_access(butler, alert) is not None
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        butler = type(butler).objects.get(pk=butler.pk)
+        assert not WelfareAlert.objects.visible_to(butler).filter(pk=alert.pk).exists()
+        assert alert_access(butler, alert) is None
+    second = welfare_alert_raise(actor=cast.cell_leader, household=cast.h1b, reason="not_seen")
+    appointment_end(actor=cast.staff, appointment=post, reason="resigned", ended_on=post.started_on)
+    butler = type(butler).objects.get(pk=butler.pk)
+    assert not WelfareAlert.objects.visible_to(butler).filter(pk=second.pk).exists()
+    assert alert_access(butler, second) is None

@@ -15,7 +15,7 @@ from leaders.services import appointment_create, appointment_hand_over
 from linli.testing import UserFactory, make_resident
 from notices.models import Notification
 from people.models import HouseholdStatus, ResidenceStatus, Resident
-from people.services import household_set_status, resident_save
+from people.services import household_move, household_set_status, resident_save
 from service_requests.catalogue import service_catalogue_install
 from service_requests.models import ServiceKind
 
@@ -214,6 +214,21 @@ def test_a_carer_chosen_by_staff_stays_when_the_cell_changes_hands(world, plan):
     )
     plan = fresh(plan)
     assert plan.carer == world.group_leader and plan.carer_pinned
+
+
+def test_a_carer_chosen_by_staff_does_not_follow_the_person_into_another_community(world, plan):
+    services.care_plan_assign_carer(actor=world.staff, plan=plan, carer=world.group_leader)
+    b_leader = UserFactory(full_name="和平邻长")
+    appointment_create(
+        actor=None, person=b_leader, role=Role.CELL_LEADER, unit=world.other_cell, started_on=DAY0
+    )
+    entrance = world.hb.entrance
+    household_move(
+        actor=world.staff, household=world.h1, entrance=entrance, room="909", cell=world.other_cell
+    )
+    plan = fresh(plan)
+    assert (plan.community, plan.carer, plan.carer_pinned) == (world.other_community, b_leader, False)
+    assert not CarePlan.objects.visible_to(world.group_leader).filter(pk=plan.pk).exists()
 
 
 def test_staff_give_the_plan_back_to_the_cells_neighbour_leader(world, plan):

@@ -358,6 +358,17 @@ def test_only_phones_of_the_plans_household_and_no_id_numbers_are_revealed(clien
     assert not AccessLog.objects.exists()
 
 
+def test_a_housemates_own_phone_is_not_offered_nor_revealed_nor_logged(client, cast, plan):
+    housemate = make_resident(cast.h1, "李强", gender="M")
+    url = reverse("care:plan_reveal", args=[plan.pk, housemate.pk, "phone"])
+    for headers in ({}, {"HX-Request": "true"}):
+        client.force_login(cast.cell_leader)
+        response = client.post(url, headers=headers)
+        assert response.status_code == 404
+        assert housemate.phone not in response.content.decode()
+    assert not AccessLog.objects.exists()
+
+
 # ---- Query counts ----------------------------------------------------------------------------------
 
 

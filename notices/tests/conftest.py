@@ -63,8 +63,10 @@ def _handler(robot: Robot):
 
 
 @pytest.fixture
-def robot(monkeypatch):
-    """A running robot server; `robot.webhook()` is a URL to configure a channel with."""
+def robot(monkeypatch, settings):
+    """A running robot server; `robot.webhook()` is a URL to configure a channel with. It listens on
+    the loopback address, which channels refuse unless LINLI_OUTBOUND_ALLOW_PRIVATE is set."""
+    settings.LINLI_OUTBOUND_ALLOW_PRIVATE = True
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     state = Robot()

@@ -126,6 +126,7 @@ def test_staff_add_an_email_channel(client, cast):
         ({"target": "director@example, other@example.org"}, "is not a valid email address"),
         ({"kind": ChannelKind.WECOM, "target": "ftp://qyapi.weixin.qq.com/x"}, "webhook address"),
         ({"kind": ChannelKind.DINGTALK, "target": "oapi.dingtalk.com/robot/send"}, "webhook address"),
+        ({"kind": ChannelKind.WECOM, "target": "http://[::1"}, "webhook address"),
         ({"kind": "sms", "target": "https://qyapi.weixin.qq.com/x"}, "Select a valid choice"),
         ({"name": "   "}, "This field is required"),
         ({"target": ""}, "This field is required"),

@@ -228,7 +228,8 @@ def test_nonzero_errcode_is_a_failure(cast, robot, wecom):
     assert message.last_error == "errcode 310000: sign not match"
 
 
-def test_refused_connection_is_a_failure(cast):
+def test_refused_connection_is_a_failure(cast, settings):
+    settings.LINLI_OUTBOUND_ALLOW_PRIVATE = True
     OutboundChannel.objects.create(
         community=cast.community,
         kind=ChannelKind.WECOM,
@@ -340,6 +341,8 @@ def _save(actor, **fields):
         (ChannelKind.DINGTALK, "file:///etc/passwd"),
         (ChannelKind.DINGTALK, "oapi.dingtalk.com/robot/send"),
         (ChannelKind.WECOM, "https://"),
+        (ChannelKind.WECOM, "http://[::1"),
+        (ChannelKind.DINGTALK, "https://[oapi.dingtalk.com/robot/send"),
         (ChannelKind.EMAIL, "director@example.org, not-an-address"),
         (ChannelKind.EMAIL, "   "),
     ],
@@ -430,3 +433,33 @@ def test_a_failed_test_message_says_why_and_is_not_retried(cast, robot, wecom):
     assert message.status == OutboundStatus.FAILED and "93000" in message.last_error
     services.outbound_deliver(now=timezone.now() + datetime.timedelta(days=1))
     assert len(robot.received) == 1
+
+
+def test_a_webhook_inside_the_network_is_never_called(cast):
+    OutboundChannel.objects.create(
+        community=cast.community,
+        kind=ChannelKind.WECOM,
+        name="metadata",
+        target=f"http://127.0.0.1:{_closed_port()}/send?key=x",
+    )
+    _queue(cast)
+    assert services.outbound_deliver() == 0
+    assert "inside the network" in _only_message().last_error
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080/hook", "http://169.254.169.254/latest/", "http://10.1.2.3/x", "http://[::1]/x"],
+)
+def test_a_channel_to_a_private_address_is_refused_when_saved(url):
+    with pytest.raises(ValidationError) as refused:
+        services.outbound_target_clean(ChannelKind.WECOM, url)
+    assert "target" in refused.value.message_dict
+
+
+def test_a_public_webhook_address_is_accepted(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("1.1.1.1", 443))])
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+    assert services.outbound_target_clean(ChannelKind.WECOM, url) == url
