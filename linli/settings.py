@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "care",
     "campaigns",
     "inspections",
+    "boards",
     "open311",
     "web",
 ]
@@ -194,7 +195,9 @@ LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "notices.services.LogSmsSe
 # Email channels (notices.OutboundChannel kind "email"): printed to the console in development.
 EMAIL_BACKEND = os.environ.get(
     "LINLI_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LINLI_EMAIL_PORT", "25"))
