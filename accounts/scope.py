@@ -206,6 +206,25 @@ class Scope:
             q |= Q(inspector=user)
         return q
 
+    def staff_territory_q(self, field: str) -> Q:
+        """Rows whose unit path (`field`) lies in the viewer's staff territory: the community's own
+        business (nominations, elections, trainings), which leaders do not see through their post."""
+        if self.everything:
+            return Q()
+        q = _NOTHING
+        for path in self.staff_unit_paths:
+            q |= Q(**{f"{field}__startswith": path})
+        return q
+
+    def own_cell_q(self, field: str) -> Q:
+        """Rows whose unit (`field`, an id) is the cell of the viewer's own household (a resident's
+        cell election)."""
+        if not self.own_household_id:
+            return _NOTHING
+        from people.models import Household
+
+        return Q(**{f"{field}__in": Household.objects.filter(pk=self.own_household_id).values("cell_id")})
+
     def community_paths(self) -> tuple[str, ...]:
         """The paths of the communities the viewer works in (a leader's is the one above their unit)."""
         paths = set()

@@ -257,17 +257,41 @@ def care_plans_sync_cells(cell_ids) -> int:
     return changed
 
 
+def care_plans_release_carer(person) -> int:
+    """A carer chosen by staff who no longer holds a post in the plan's community (their term ended)
+    hands the plan back to the cell's 邻长, and the community's staff are told. Returns plans released."""
+    released = []
+    for plan in CarePlan.objects.active().filter(carer=person, carer_pinned=True).select_related("resident"):
+        community = TerritoryUnit.objects.get(pk=plan.community_id)
+        if carer_candidates(community).filter(pk=person.pk).exists():
+            continue
+        plan.carer_pinned = False
+        plan.carer = cell_leaders([plan.cell_id]).get(plan.cell_id) if plan.cell_id else None
+        plan.save()
+        released.append(plan)
+    for plan in released:
+        notify(
+            _community_staff(plan.community_id),
+            _("%(carer)s no longer holds a post: %(name)s is back with their neighbour leader.")
+            % {"carer": person.full_name, "name": plan.resident.name},
+            url=reverse("care:plan", args=[plan.pk]),
+        )
+    return len(released)
+
+
 def care_carers_follow_appointments(today=None) -> int:
     """A 邻长 appointed or ended from a date in the future takes over (or leaves) their cell's care that
     day: re-point the plans of cells whose 邻长 appointment starts or ends today. Once a day, from the
     periodic job."""
     today = today or timezone.localdate()
-    cells = (
-        Appointment.objects.filter(role=Role.CELL_LEADER, unit__isnull=False)
-        .filter(Q(started_on=today) | Q(ended_on=today))
-        .values_list("unit_id", flat=True)
-    )
-    return care_plans_sync_cells(set(cells))
+    changing = Appointment.objects.filter(Q(started_on=today) | Q(ended_on=today))
+    cells = changing.filter(role=Role.CELL_LEADER, unit__isnull=False).values_list("unit_id", flat=True)
+    moved = care_plans_sync_cells(set(cells))
+    from accounts.models import User
+
+    for person in User.objects.filter(pk__in=changing.filter(ended_on=today).values("person_id")):
+        moved += care_plans_release_carer(person)
+    return moved
 
 
 @transaction.atomic

@@ -6,7 +6,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from leaders.models import Appointment
+from leaders.models import (
+    Appointment,
+    Attendance,
+    Election,
+    ElectionCandidate,
+    Nomination,
+    QualificationReview,
+    Training,
+    Vote,
+)
 from leaders.services import appointment_create, appointment_end, appointment_place_check
 
 _PLACE_FIELDS = ["person", "role", "unit", "estate", "building", "started_on"]
@@ -74,3 +83,117 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         else:
             obj._history_user = request.user
             obj.save()
+
+
+# --- Selection. Nominations, reviews and elections move only through leaders.services (their pages keep
+# the rules: who may vote, when, the checklist); the admin shows them read-only. Training is plain data.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Nomination)
+class NominationAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "source", "status", "community", "created_at"]
+    list_filter = ["status", "source", "role"]
+    search_fields = ["resident__name", "user__full_name", "unit__name", "community__name"]
+    list_select_related = ["resident", "user", "unit", "community"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(QualificationReview)
+class QualificationReviewAdmin(ReadOnlyAdmin):
+    list_display = ["nomination", "decision", "reviewer", "reviewed_on"]
+    list_filter = ["decision"]
+    search_fields = ["nomination__resident__name", "nomination__unit__name", "reason"]
+    list_select_related = ["nomination__resident", "nomination__user", "nomination__unit", "reviewer"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(nomination__in=Nomination.objects.visible_to(request.user))
+        )
+
+
+class CandidateInline(admin.TabularInline):
+    model = ElectionCandidate
+    fields = ["resident"]
+    readonly_fields = ["resident"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Election)
+class ElectionAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "community", "status", "opens_at", "closes_at", "winner"]
+    list_filter = ["status"]
+    search_fields = ["unit__name", "community__name"]
+    list_select_related = ["unit", "community", "winner"]
+    inlines = [CandidateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ElectionCandidate)
+class ElectionCandidateAdmin(ReadOnlyAdmin):
+    list_display = ["resident", "election"]
+    search_fields = ["resident__name", "election__unit__name"]
+    list_select_related = ["resident", "election__unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(election__in=Election.objects.visible_to(request.user))
+
+
+@admin.register(Vote)
+class VoteAdmin(ReadOnlyAdmin):
+    """Which household voted and when; not for whom (the ballot is not shown here)."""
+
+    list_display = ["election", "household", "cast_at"]
+    fields = ["election", "household", "voter", "cast_at"]
+    search_fields = ["election__unit__name"]
+    list_select_related = ["election__unit", "household__entrance__building__estate"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(election__in=Election.objects.visible_to(request.user))
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    fields = ["person", "attended"]
+    autocomplete_fields = ["person"]
+    extra = 0
+
+
+@admin.register(Training)
+class TrainingAdmin(admin.ModelAdmin):
+    list_display = ["title", "held_on", "community", "unit", "place"]
+    list_filter = ["held_on"]
+    search_fields = ["title", "place", "community__name", "unit__name"]
+    list_select_related = ["community", "unit"]
+    autocomplete_fields = ["community", "unit"]
+    inlines = [AttendanceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["person", "training", "attended"]
+    list_filter = ["attended"]
+    search_fields = ["person__full_name", "training__title", "training__community__name"]
+    list_select_related = ["person", "training"]
+    autocomplete_fields = ["person", "training"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(training__in=Training.objects.visible_to(request.user))

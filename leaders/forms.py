@@ -7,7 +7,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leaders.models import EndReason, Role
+from leaders.models import (
+    LEADER_ROLE_FOR_LEVEL,
+    NOMINATION_ROLES,
+    REVIEW_CHECKS,
+    EndReason,
+    NominationStatus,
+    ReviewDecision,
+    Role,
+)
 from leaders.selectors import (
     person_candidates,
     place_choices,
@@ -17,7 +25,16 @@ from leaders.selectors import (
 )
 from linli.params import int_param
 from people.identity import InvalidIdentity, phone_validate
-from territory.models import Level
+from territory.models import Level, TerritoryUnit
+
+
+def _term_end_field():
+    return forms.DateField(
+        label=_("Term ends"),
+        required=False,
+        help_text=_("Leave empty for a post without a fixed term."),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
 
 
 def _date_field(label):
@@ -96,8 +113,9 @@ class AppointmentCreateForm(PersonChoiceForm):
     role = forms.ChoiceField(label=_("Role"), choices=[("", "---------")] + Role.choices)
     place = forms.CharField(label=_("Place"), widget=forms.Select)
     started_on = _date_field(_("Start date"))
+    term_ends_on = _term_end_field()
 
-    field_order = ["q", "person", "new_full_name", "new_phone", "role", "place", "started_on"]
+    field_order = ["q", "person", "new_full_name", "new_phone", "role", "place", "started_on", "term_ends_on"]
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, viewer=viewer, **kwargs)
@@ -123,6 +141,7 @@ class AppointmentHandOverForm(PersonChoiceForm):
     on = _date_field(_("Date of hand-over"))
     reason = forms.ChoiceField(label=_("Reason for ending"), choices=EndReason.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    term_ends_on = _term_end_field()
 
     def __init__(self, *args, appointment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,3 +167,202 @@ class AppointmentFilterForm(forms.Form):
         # Cells are many; the list filters by any unit down to groups (a cell's own link may still pass one).
         levels = [Level.STREET, Level.COMMUNITY, Level.AREA, Level.GROUP]
         self.fields["unit"].widget.choices = [("", _("All of my territory"))] + unit_choices(viewer, levels)
+
+
+# --- Selection -----------------------------------------------------------------------------------------
+
+
+def _datetime_field(label):
+    return forms.DateTimeField(
+        label=label,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
+    )
+
+
+def _unit_field(label):
+    return forms.CharField(label=label, widget=forms.Select)
+
+
+class UnitChoiceMixin:
+    """A `unit` select of the viewer's units at `unit_levels`, parsed to a TerritoryUnit in scope."""
+
+    unit_levels: list = []
+
+    def _unit_setup(self, viewer):
+        self.fields["unit"].widget.choices = [("", "---------")] + unit_choices(viewer, self.unit_levels)
+
+    def clean_unit(self):
+        pk = int_param(self.cleaned_data["unit"])
+        unit = (
+            TerritoryUnit.objects.visible_to(self.viewer).filter(pk=pk, level__in=self.unit_levels).first()
+            if pk
+            else None
+        )
+        if unit is None:
+            raise forms.ValidationError(_("Choose a place within your territory."))
+        return unit
+
+
+class NominationRecommendForm(UnitChoiceMixin, PersonChoiceForm):
+    unit = _unit_field(_("Post in"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        required=False,
+        choices=[("", _("The leader of that unit"))] + [(r.value, r.label) for r in NOMINATION_ROLES],
+    )
+    statement = forms.CharField(
+        label=_("Why this person"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    unit_levels = [Level.AREA, Level.GROUP, Level.CELL]
+    field_order = ["q", "person", "new_full_name", "new_phone", "unit", "role", "statement"]
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, viewer=viewer, **kwargs)
+        self._unit_setup(viewer)
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        if unit is not None and not data.get("role"):
+            data["role"] = LEADER_ROLE_FOR_LEVEL[unit.level]
+        return data
+
+
+class SelfNominationForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Why you would like to serve your neighbours"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reviewed_on = _date_field(_("Review date"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in REVIEW_CHECKS:
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+            self.fields[f"{name}_note"] = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def checklist_rows(self):
+        return [(self[name], self[f"{name}_note"]) for name, _label in REVIEW_CHECKS]
+
+    def checks(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] for name, _label in REVIEW_CHECKS}
+
+    def notes(self) -> dict[str, str]:
+        return {name: self.cleaned_data[f"{name}_note"] for name, _label in REVIEW_CHECKS}
+
+
+DEFAULT_TERM_YEARS = 3
+
+
+def default_term_end(start):
+    try:
+        return start.replace(year=start.year + DEFAULT_TERM_YEARS)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + DEFAULT_TERM_YEARS, day=28)
+
+
+class NominationAppointForm(forms.Form):
+    started_on = _date_field(_("Start date"))
+    term_ends_on = forms.DateField(
+        label=_("Term ends"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    replaces = forms.ChoiceField(label=_("Replaces"), required=False)
+    end_reason = forms.ChoiceField(
+        label=_("Why their term ends"), required=False, choices=[("", "---------")] + EndReason.choices
+    )
+    end_note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, holders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holders = {holder.pk: holder for holder in holders}
+        self.fields["replaces"].choices = [("", _("Nobody: an additional holder"))] + [
+            (str(holder.pk), holder.person.display_name) for holder in holders
+        ]
+        if holders:
+            self.fields["replaces"].initial = str(holders[0].pk)
+        self.fields["term_ends_on"].initial = default_term_end(timezone.localdate())
+
+    def clean_replaces(self):
+        value = self.cleaned_data["replaces"]
+        return self.holders.get(int_param(value)) if value else None
+
+
+class ElectionOpenForm(UnitChoiceMixin, forms.Form):
+    unit = _unit_field(_("Neighbour cell"))
+    opens_at = _datetime_field(_("Voting opens"))
+    closes_at = _datetime_field(_("Voting closes"))
+    candidates = forms.MultipleChoiceField(
+        label=_("Candidates"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    unit_levels = [Level.CELL]
+
+    def __init__(self, *args, viewer, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self._unit_setup(viewer)
+        self.residents = {resident.pk: resident for resident in candidates}
+        self.fields["candidates"].choices = [
+            (str(r.pk), f"{r.name} · {r.household.address}") for r in candidates
+        ]
+
+    def clean_candidates(self):
+        chosen = [self.residents.get(int_param(value)) for value in self.cleaned_data["candidates"]]
+        if not chosen or None in chosen:
+            raise forms.ValidationError(_("Choose at least one candidate who lives in the cell."))
+        return chosen
+
+
+class VoteForm(forms.Form):
+    candidate = forms.ChoiceField(label=_("Your household's vote"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_pk = {candidate.pk: candidate for candidate in candidates}
+        self.fields["candidate"].choices = [(str(c.pk), c.resident.name) for c in candidates]
+
+    def clean_candidate(self):
+        return self.by_pk[int_param(self.cleaned_data["candidate"])]
+
+
+class TrainingForm(UnitChoiceMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100)
+    unit = _unit_field(_("For the leaders of"))
+    held_on = _date_field(_("Date"))
+    place = forms.CharField(label=_("Place"), required=False, max_length=100)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    unit_levels = [Level.COMMUNITY, Level.AREA, Level.GROUP, Level.CELL]
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self._unit_setup(viewer)
+
+
+class SelectionFilterForm(forms.Form):
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + NominationStatus.choices
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.communities = {community.pk: community for community in communities}
+        self.fields["community"].choices = [("", _("All my communities"))] + [
+            (str(c.pk), c.name) for c in communities
+        ]
+
+    def clean_community(self):
+        value = self.cleaned_data["community"]
+        return self.communities.get(int_param(value)) if value else None

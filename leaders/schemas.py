@@ -16,6 +16,7 @@ class AppointmentOut(Schema):
     place_id: int
     place_name: str
     started_on: datetime.date
+    term_ends_on: datetime.date | None
     ended_on: datetime.date | None
     end_reason: str
 

@@ -1,11 +1,26 @@
 """Reads of appointments and of the people who may be appointed, always scoped to a viewer."""
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from leaders.models import BUILDING_ROLES, ESTATE_ROLES, ROLE_UNIT_LEVELS, Appointment
+from leaders.models import (
+    BUILDING_ROLES,
+    ESTATE_ROLES,
+    LEADER_ROLE_FOR_LEVEL,
+    ROLE_UNIT_LEVELS,
+    Appointment,
+    Attendance,
+    Election,
+    ElectionStatus,
+    Nomination,
+    Role,
+    Training,
+    Vote,
+)
 from linli.params import int_param
 from territory.models import LEVEL_ORDER, Building, Estate, Level, TerritoryUnit
 
@@ -210,3 +225,327 @@ def place_parse(viewer, value: str):
         building = scoped_buildings(viewer).filter(pk=pk).first()
         return (None, None, building) if building else None
     return None
+
+
+# --- Selection: nominations, elections, trainings, coverage ---------------------------------------------
+
+
+def staff_communities(viewer) -> QuerySet[TerritoryUnit]:
+    """The communities whose selection the viewer manages (staff posts; all for a superuser)."""
+    from accounts.scope import managed_communities
+
+    return managed_communities(viewer).order_by("path")
+
+
+def nomination_list(
+    viewer, *, community: TerritoryUnit | None = None, status: str = ""
+) -> QuerySet[Nomination]:
+    nominations = Nomination.objects.visible_to(viewer)
+    if community is not None:
+        nominations = nominations.filter(community=community)
+    if status:
+        nominations = nominations.filter(status=status)
+    return nominations.select_related(
+        "community", "unit__parent", "user", "resident__household__entrance__building__estate"
+    ).order_by("-created_at", "-id")
+
+
+def nomination_get(viewer, pk: int) -> Nomination | None:
+    return (
+        Nomination.objects.visible_to(viewer)
+        .select_related(
+            "community",
+            "unit__parent",
+            "user__resident",
+            "resident__household__entrance__building__estate",
+            "resident__household__cell",
+            "election",
+            "appointment",
+            "created_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def post_holders(nomination: Nomination) -> QuerySet[Appointment]:
+    """The active holders of the post a nomination is for: whom an appointment may replace."""
+    return (
+        Appointment.objects.active()
+        .filter(role=nomination.role, unit_id=nomination.unit_id)
+        .select_related("person")
+        .order_by("started_on", "id")
+    )
+
+
+def cell_candidates(cell: TerritoryUnit):
+    """Residents who may stand in the cell's election (they live in it), by address then name."""
+    from leaders.services import cell_voters_q
+    from people.models import Resident
+
+    return (
+        Resident.objects.filter(cell_voters_q(), household__cell=cell)
+        .select_related("household__entrance__building__estate")
+        .order_by(
+            "household__entrance__building__estate__name", "household__entrance_id", "household__room", "name"
+        )
+    )
+
+
+def election_list(viewer, *, community: TerritoryUnit | None = None) -> QuerySet[Election]:
+    elections = Election.objects.visible_to(viewer)
+    if community is not None:
+        elections = elections.filter(community=community)
+    return (
+        elections.select_related("unit__parent", "winner")
+        .annotate(
+            vote_count=Count("votes", distinct=True), candidate_count=Count("candidates", distinct=True)
+        )
+        .order_by("-opens_at", "-id")
+    )
+
+
+def election_get(viewer, pk: int) -> Election | None:
+    return (
+        Election.objects.visible_to(viewer)
+        .select_related("unit__parent", "community", "winner")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def election_household_vote(election: Election, user) -> Vote | None:
+    """The vote the user's household cast in the election, if any."""
+    if not user.resident_id:
+        return None
+    return (
+        Vote.objects.filter(election=election, household__members__pk=user.resident_id)
+        .select_related("candidate__resident")
+        .first()
+    )
+
+
+def training_list(viewer, *, community: TerritoryUnit | None = None) -> QuerySet[Training]:
+    trainings = Training.objects.visible_to(viewer)
+    if community is not None:
+        trainings = trainings.filter(community=community)
+    return (
+        trainings.select_related("unit", "community")
+        .annotate(
+            invited=Count("attendances", distinct=True),
+            present=Count("attendances", filter=Q(attendances__attended=True), distinct=True),
+        )
+        .order_by("-held_on", "-id")
+    )
+
+
+def training_get(viewer, pk: int) -> Training | None:
+    return Training.objects.visible_to(viewer).select_related("unit", "community").filter(pk=pk).first()
+
+
+@dataclass
+class Invitee:
+    user: User
+    posts: list[str]
+    attended: bool | None  # None: not recorded yet
+
+
+def training_invitees(training: Training) -> list[Invitee]:
+    """The leaders of the training's territory (active on its date), and anyone already recorded."""
+    from leaders.services import TRAINED_ROLES
+
+    unit = training.unit
+    places = Q(unit__path__startswith=unit.path)
+    if unit.level == Level.COMMUNITY:
+        places |= Q(building__estate__community=unit)
+    posts = (
+        Appointment.objects.active(training.held_on)
+        .filter(places, role__in=TRAINED_ROLES)
+        .select_related("person", "unit", "building__estate")
+        .order_by("role", "unit__path", "building_id", "person_id")
+    )
+    recorded = {
+        row.person_id: row for row in Attendance.objects.filter(training=training).select_related("person")
+    }
+    found: dict[int, Invitee] = {}
+    for post in posts:
+        invitee = found.setdefault(post.person_id, Invitee(post.person, [], None))
+        invitee.posts.append(f"{post.get_role_display()} · {post.place}")
+    for person_id, row in recorded.items():
+        found.setdefault(person_id, Invitee(row.person, [], None)).attended = row.attended
+    return sorted(found.values(), key=lambda i: (i.user.display_name, i.user.pk))
+
+
+@dataclass
+class Coverage:
+    cells_without_leader: list
+    crowded: list  # active 邻长 appointments with their cell's `households` count above the maximum
+    moved_out: list  # active 邻长 appointments whose holder's home is not a household living in the cell
+    terms_ending: list  # active appointments whose term ends within TERM_WARNING_DAYS (or has ended)
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.cells_without_leader) + len(self.crowded) + len(self.moved_out) + len(self.terms_ending)
+        )
+
+
+TERM_WARNING_DAYS = 30
+
+
+def _in_community(field: str, community: TerritoryUnit | None) -> Q:
+    return Q(**{f"{field}__startswith": community.path}) if community is not None else Q()
+
+
+def coverage(viewer, *, community: TerritoryUnit | None = None, today=None) -> Coverage:
+    """The gaps in the viewer's territory (optionally one community), one query per list."""
+    from people.models import HouseholdStatus, ResidenceStatus
+    from territory.models import CELL_MAX_HOUSEHOLDS
+
+    today = today or timezone.localdate()
+    living = Q(cell_households__status=HouseholdStatus.RESIDENT)
+    led_cells = Appointment.objects.active(today).filter(role=Role.CELL_LEADER).values("unit_id")
+    cells_without_leader = (
+        TerritoryUnit.objects.visible_to(viewer)
+        .filter(_in_community("path", community), level=Level.CELL)
+        .exclude(pk__in=led_cells)
+        .select_related("parent")
+        .annotate(households=Count("cell_households", filter=living))
+        .order_by("path")
+    )
+    cell_posts = (
+        Appointment.objects.visible_to(viewer)
+        .active(today)
+        .filter(_in_community("unit__path", community), role=Role.CELL_LEADER)
+        .select_related("person", "unit__parent")
+    )
+    crowded = (
+        cell_posts.annotate(
+            households=Count(
+                "unit__cell_households", filter=Q(unit__cell_households__status=HouseholdStatus.RESIDENT)
+            )
+        )
+        .filter(households__gt=CELL_MAX_HOUSEHOLDS)
+        .order_by("-households", "unit__path")
+    )
+    home = "person__resident__"
+    moved_out = (
+        cell_posts.filter(person__resident__isnull=False)
+        .filter(
+            Q(**{f"{home}household__cell__isnull": True})
+            | ~Q(**{f"{home}household__cell": F("unit")})
+            | ~Q(**{f"{home}household__status": HouseholdStatus.RESIDENT})
+            | Q(**{f"{home}residence_status": ResidenceStatus.REGISTERED_ONLY})
+            | Q(**{f"{home}died_on__isnull": False})
+        )
+        .select_related(f"{home}household__entrance__building__estate", f"{home}household__cell")
+        .order_by("unit__path")
+    )
+    terms_ending = (
+        Appointment.objects.visible_to(viewer)
+        .active(today)
+        .filter(
+            _in_community("unit__path", community)
+            | _in_community("building__estate__community__path", community)
+            | _in_community("estate__community__path", community),
+            term_ends_on__isnull=False,
+            term_ends_on__lte=today + datetime.timedelta(days=TERM_WARNING_DAYS),
+        )
+        .select_related("person", "unit__parent", "estate", "building__estate")
+        .order_by("term_ends_on", "id")
+    )
+    return Coverage(
+        cells_without_leader=list(cells_without_leader),
+        crowded=list(crowded),
+        moved_out=list(moved_out),
+        terms_ending=list(terms_ending),
+    )
+
+
+def person_phone(user) -> str:
+    """The number residents call a leader on: their account's, else their resident record's."""
+    return user.phone or (user.resident.phone if user.resident_id else "")
+
+
+@dataclass
+class MyCell:
+    """What a resident sees of their cell's selection: its leaders, its election, their nominations."""
+
+    cell: TerritoryUnit | None
+    resident: object = None
+    leaders: list = field(default_factory=list)  # active 邻长/组长/片长 appointments over the cell
+    elections: list = field(default_factory=list)  # open or published, newest first
+    nominations: list = field(default_factory=list)
+    can_nominate: bool = False
+
+
+def my_cell(user) -> MyCell:
+    """The resident's own cell (through their linked resident record). The leaders listed are those
+    on the public board of their building: names and phones every resident may see."""
+    from leaders.services import resident_lives_in
+    from people.models import Resident
+
+    if not user.is_authenticated or not user.resident_id:
+        return MyCell(cell=None)
+    resident = (
+        Resident.objects.select_related("household__cell__parent", "household__entrance__building__estate")
+        .filter(pk=user.resident_id)
+        .first()
+    )
+    cell = resident.household.cell if resident else None
+    if cell is None:
+        return MyCell(cell=None, resident=resident)
+    leaders = list(
+        Appointment.objects.active()
+        .filter(unit_id__in=cell.ancestor_ids, role__in=list(LEADER_ROLE_FOR_LEVEL.values()))
+        .select_related("person__resident", "unit")
+        .order_by("-unit__path", "started_on", "id")
+    )
+    elections = list(
+        Election.objects.visible_to(user)
+        .filter(unit=cell, status__in=[ElectionStatus.OPEN, ElectionStatus.PUBLISHED])
+        .select_related("winner")
+        .order_by("-opens_at", "-id")[:3]
+    )
+    nominations = list(
+        Nomination.objects.filter(Q(user=user) | Q(resident=resident))
+        .select_related("unit")
+        .order_by("-created_at")
+    )
+    for post in leaders:
+        post.phone = person_phone(post.person)
+    holds = any(a.person_id == user.pk and a.unit_id == cell.pk for a in leaders)
+    pending = any(n.is_open and n.unit_id == cell.pk and n.role == Role.CELL_LEADER for n in nominations)
+    return MyCell(
+        cell=cell,
+        resident=resident,
+        leaders=leaders,
+        elections=elections,
+        nominations=nominations,
+        can_nominate=resident_lives_in(resident, cell) and not holds and not pending,
+    )
+
+
+def patch_main_building_id(appointment: Appointment) -> int | None:
+    """The building with most resident households in the appointment's patch: where its QR code sends
+    residents to file a request. A building leader's is their building."""
+    from people.models import Household, HouseholdStatus
+
+    if appointment.building_id:
+        return appointment.building_id
+    households = Household.objects.filter(status=HouseholdStatus.RESIDENT)
+    if appointment.estate_id:
+        households = households.filter(entrance__building__estate_id=appointment.estate_id)
+    elif appointment.unit.level == Level.CELL:
+        households = households.filter(cell_id=appointment.unit_id)
+    else:
+        households = households.filter(
+            Q(cell__path__startswith=appointment.unit.path) | Q(community_id=appointment.unit_id)
+        )
+    row = (
+        households.values("entrance__building_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "entrance__building_id")
+        .first()
+    )
+    return row["entrance__building_id"] if row else None

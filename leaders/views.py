@@ -83,6 +83,7 @@ def appointment_create(request):
                         unit=unit,
                         estate=estate,
                         building=building,
+                        term_ends_on=form.cleaned_data.get("term_ends_on"),
                     )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -147,6 +148,7 @@ def appointment_hand_over(request, pk: int):
                         reason=form.cleaned_data["reason"],
                         on=form.cleaned_data["on"],
                         note=form.cleaned_data["note"],
+                        term_ends_on=form.cleaned_data.get("term_ends_on"),
                     )
             except ValidationError as error:
                 appointment.refresh_from_db()  # the failed transaction may have set its end in memory

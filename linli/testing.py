@@ -74,10 +74,14 @@ def make_household(
     room=None,
 ) -> Household:
     community = community or TerritoryUnit.objects.get(pk=cell.community_id_from_path())
-    room = room or f"{next(_sequence) % 30 + 1}0{next(_sequence) % 4 + 1}"
     door, _created = entrance_get_or_create(
         community=community, estate_name=estate, building_name=building, entrance_name=entrance
     )
+    while room is None:
+        # A free room of the entrance (the sequence is shared by every test, so skip taken ones).
+        candidate = f"{next(_sequence) % 30 + 1}0{next(_sequence) % 4 + 1}"
+        if not Household.objects.filter(entrance=door, room=candidate).exists():
+            room = candidate
     return household_create(actor=None, entrance=door, room=room, cell=cell)
 
 

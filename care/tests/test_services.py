@@ -468,3 +468,38 @@ def test_care_sync_starts_missing_plans_and_prints_the_counts(world, capsys):
     assert CarePlan.objects.active().filter(resident=resident).exists()
     call_command("care_sync")
     assert CarePlan.objects.active().count() == 2
+
+
+def test_a_carer_chosen_by_staff_hands_their_people_back_when_their_post_ends(cast):
+    from care.models import CarePlan
+    from care.services import care_plan_assign_carer
+    from leaders.models import Role
+    from leaders.services import appointment_end
+    from linli.testing import make_resident
+    from notices.models import Notification
+
+    resident = make_resident(cast.h1b, "钱秀兰", is_elderly_alone=True)
+    plan = CarePlan.objects.get(resident=resident, ended_on__isnull=True)
+    care_plan_assign_carer(actor=cast.staff, plan=plan, carer=cast.group_leader)
+    post = cast.group_leader.appointments.get(role=Role.GROUP_LEADER)
+    appointment_end(actor=cast.staff, appointment=post, reason="resigned", ended_on=post.started_on)
+    plan.refresh_from_db()
+    assert plan.carer == cast.cell_leader and not plan.carer_pinned
+    assert Notification.objects.filter(user=cast.staff, message__contains="钱秀兰").exists()
+
+
+def test_a_chosen_carer_still_in_post_elsewhere_in_the_community_keeps_their_people(cast):
+    from care.models import CarePlan
+    from care.services import care_plan_assign_carer
+    from leaders.models import Role
+    from leaders.services import appointment_create, appointment_end
+    from linli.testing import make_resident
+
+    resident = make_resident(cast.h1b, "钱秀兰", is_elderly_alone=True)
+    plan = CarePlan.objects.get(resident=resident, ended_on__isnull=True)
+    care_plan_assign_carer(actor=cast.staff, plan=plan, carer=cast.group_leader)
+    appointment_create(actor=cast.staff, person=cast.group_leader, role=Role.GRID_WORKER, unit=cast.area)
+    post = cast.group_leader.appointments.get(role=Role.GROUP_LEADER)
+    appointment_end(actor=cast.staff, appointment=post, reason="resigned", ended_on=post.started_on)
+    plan.refresh_from_db()
+    assert plan.carer == cast.group_leader and plan.carer_pinned
