@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "care",
     "campaigns",
     "inspections",
+    "partition",
     "boards",
     "open311",
     "web",

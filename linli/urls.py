@@ -17,6 +17,7 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("inspections/", include("inspections.urls")),
+    path("partition/", include("partition.urls")),
     path("boards/", include("boards.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("service_requests.urls")),

@@ -101,6 +101,12 @@ class Household(models.Model):
     )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Placed in its cell by hand: the automatic partition leaves it there.
+    cell_pinned = models.BooleanField(
+        _("placed by hand"),
+        default=False,
+        help_text=_("The automatic partition leaves this household in its neighbour cell."),
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

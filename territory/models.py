@@ -56,6 +56,12 @@ class TerritoryUnit(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, editable=False, default="")
     sort_order = models.PositiveIntegerField(_("order"), default=0)
+    # A cell staff fixed by hand: the automatic partition keeps its households as they are.
+    pinned = models.BooleanField(
+        _("fixed by hand"),
+        default=False,
+        help_text=_("The automatic partition leaves this cell and its households as they are."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = TerritoryUnitQuerySet.as_manager()

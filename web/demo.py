@@ -125,6 +125,11 @@ class DemoShape:
             residents_with_login=1,
         ),
     )
+    # The street admin's username; `demo_logins`: the first community's posts take the names of DEMO_LOGINS
+    # (linzhang, shequ, ...) and the second community's first staff member is shequ2. A district
+    # (web/demo_district.py) plans several streets with one planner: only its first street has them.
+    admin_username: str = "jiedao"
+    demo_logins: bool = True
 
     @classmethod
     def tiny(cls) -> "DemoShape":
@@ -291,6 +296,7 @@ class _Planner:
         self.plan = DemoPlan(shape=shape, seed=seed, street=TerritoryUnit(level=Level.STREET, name=shape.street),
                              communities=[])  # fmt: skip
         self.plan.units.append(self.plan.street)
+        self.pinyin_cache: dict[str, tuple[str, str]] = {}
 
     # ---- people -------------------------------------------------------------------------------------
 
@@ -300,6 +306,13 @@ class _Planner:
             if number not in self.phones:
                 self.phones.add(number)
                 return number
+
+    def pinyin(self, name: str) -> tuple[str, str]:
+        """people.search.pinyin_forms, remembered per name: names repeat, and pypinyin is slow."""
+        forms = self.pinyin_cache.get(name)
+        if forms is None:
+            forms = self.pinyin_cache[name] = pinyin_forms(name)
+        return forms
 
     def birth(self, age: int) -> datetime.date:
         return AGE_REFERENCE - datetime.timedelta(days=age * 365 + age // 4 + self.rng.randrange(1, 365))
@@ -332,7 +345,7 @@ class _Planner:
             residence_status=status,
         )
         resident.set_id_number(self.id_number(birth, gender))
-        resident.name_pinyin, resident.name_initials = pinyin_forms(resident.name)
+        resident.name_pinyin, resident.name_initials = self.pinyin(resident.name)
         # Children under 14 and a quarter of the over-80s have no phone of their own.
         if age >= 14 and not (age >= 80 and self.rng.random() < 0.25):
             resident.phone = self.phone()
@@ -623,9 +636,12 @@ class _Planner:
     def posts(self, cp: CommunityPlan, c: int, demo: bool, warnings: dict[str, int]) -> None:
         code = cp.shape.code
         if c == 0:
-            director = self.user("jiedao", name=None)  # the street admin is appointed once, with the first
+            director = self.user(
+                self.shape.admin_username, name=None
+            )  # the street admin is appointed once, with the first
             self.appoint(director, Role.STREET_ADMIN, unit=self.plan.street)
-        staff_names = ["shequ" if demo else ("shequ2" if c == 1 else f"{code}.staff01")]
+        second = c == 1 and self.shape.demo_logins
+        staff_names = ["shequ" if demo else ("shequ2" if second else f"{code}.staff01")]
         staff_names += [f"{code}.staff{i + 1:02d}" for i in range(1, cp.shape.staff)]
         for name in staff_names:
             self.appoint(self.user(name), Role.COMMUNITY_STAFF, unit=cp.unit)
@@ -722,7 +738,7 @@ class _Planner:
                 value = getattr(cp, attr)
                 self.plan.units += value if isinstance(value, list) else [value]
         for index, cp in enumerate(self.plan.communities):
-            demo = index == 0
+            demo = index == 0 and self.shape.demo_logins
             warnings = self.warning_cells(cp) if cp.shape.warnings else {}
             if warnings:
                 cp.cell_sizes[warnings["small"]], cp.cell_sizes[warnings["big"]] = 3, 17

@@ -50,10 +50,40 @@ class Command(BaseCommand):
             default=DEFAULT_PASSWORD,
             help=f"password of every demo user (default {DEFAULT_PASSWORD})",
         )
+        parser.add_argument(
+            "--scale",
+            choices=["community", "district"],
+            default="community",
+            help="community (default): the demo street of two communities. district: 10 streets, 60 "
+            "communities, about 200,000 households and a year of history, for benchmarks (PostgreSQL; "
+            "about 10 minutes). See web/demo_district.py.",
+        )
+        district = parser.add_argument_group("district scale (--scale district)")
+        district.add_argument("--households", type=int, default=None, help="households (default 200000)")
+        district.add_argument("--streets", type=int, default=None, help="streets (default 10)")
+        district.add_argument(
+            "--communities-per-street", type=int, default=None, help="communities per street (default 6)"
+        )
+        district.add_argument(
+            "--requests", type=int, default=None, help="requests over the year (default 5 per household)"
+        )
+        district.add_argument(
+            "--care-contacts", type=int, default=None, help="care contacts, about (default 10 per household)"
+        )
+        district.add_argument("--campaigns", type=int, default=None, help="outreach campaigns (default 100)")
 
-    def handle(self, *args, seed, if_empty, password, **options):
+    def handle(self, *args, seed, if_empty, password, scale, **options):
         if not password:
             raise CommandError("--password must not be empty.")
+        district_options = ["households", "streets", "communities_per_street", "requests", "care_contacts",
+                            "campaigns"]  # fmt: skip
+        given = {name: options[name] for name in district_options if options.get(name) is not None}
+        if scale != "district" and given:
+            raise CommandError("--households, --streets, … only apply to --scale district.")
+        if any(
+            value < 1 for name, value in given.items() if name != "requests" and name != "care_contacts"
+        ) or any(value < 0 for value in given.values()):
+            raise CommandError("District sizes must be positive numbers.")
         if demo_exists():
             if not if_empty:
                 raise CommandError(
@@ -65,6 +95,9 @@ class Command(BaseCommand):
             self.print_logins(password, note="(password as given when the demo was seeded)")
             return
 
+        if scale == "district":
+            self.build_district(seed=seed, password=password, given=given)
+            return
         self.stdout.write(f"Building the demo street (seed {seed}) …")
         started = time.perf_counter()
 
@@ -79,6 +112,32 @@ class Command(BaseCommand):
         self.stdout.write("")
         totals = {**demo_totals(), **demo_request_totals(), **demo_care_totals()}
         self.stdout.write(format_table([{"what": k, "count": str(v)} for k, v in totals.items()]))
+        self.print_logins(password)
+
+    def build_district(self, *, seed: int, password: str, given: dict) -> None:
+        from web.demo_district import DistrictShape, district_build, district_totals
+
+        shape = DistrictShape(**given)
+        self.stdout.write(
+            f"Building a district of {shape.streets} streets, {shape.communities} communities, about "
+            f"{shape.households:,} households and {shape.request_count:,} requests (seed {seed}) …"
+        )
+        started = time.perf_counter()
+
+        def report(stage: str, seconds: float) -> None:
+            self.stdout.write(f"  {stage:<12} {seconds:7.1f} s")
+            self.stdout.flush()
+
+        result = district_build(shape, seed=seed, password=password, report=report)
+        self.stdout.write(f"  {'total':<12} {time.perf_counter() - started:7.1f} s")
+        inner = ["registry plan", "registry write", "requests load"]
+        self.stdout.write("  (of which " + ", ".join(f"{k} {result.seconds[k]:.1f} s" for k in inner) + ")")
+        self.stdout.write("")
+        totals = {
+            **district_totals(),
+            **{k: v for k, v in result.counts.items() if k.startswith("requests ")},
+        }
+        self.stdout.write(format_table([{"what": k, "count": f"{v:,}"} for k, v in totals.items()]))
         self.print_logins(password)
 
     def print_logins(self, password: str, note: str = "") -> None:
