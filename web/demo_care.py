@@ -318,8 +318,65 @@ def demo_outreach_build(*, seed: int = 2026, now=None) -> dict[str, int]:
                     ),
                 )
                 counts["deliveries"] += 1
+        counts["selection"] = _demo_selection(first, now)
     counts["seconds"] = round(time.perf_counter() - started_clock, 2)
     return counts
+
+
+def _demo_selection(community, now) -> int:
+    """A cell whose 邻长 moved away holds an election this week, and the first area's leaders had a
+    training last month."""
+    from leaders.models import Appointment, Role
+    from leaders.services import election_open, training_attendance_record, training_create
+    from people.models import Resident
+
+    staff = _staff_of(community)
+    led = Appointment.objects.active().filter(role=Role.CELL_LEADER).values("unit_id")
+    cell = (
+        TerritoryUnit.objects.filter(level=Level.CELL, path__startswith=community.path)
+        .exclude(pk__in=led)
+        .filter(cell_households__isnull=False)
+        .distinct()
+        .order_by("path")
+        .first()
+    )
+    made = 0
+    if cell is not None:
+        candidates = list(
+            Resident.objects.counted()
+            .filter(household__cell=cell, birth_date__lte=datetime.date(1990, 1, 1))
+            .order_by("-is_party_member", "-is_volunteer", "pk")[:2]
+        )
+        if len(candidates) == 2:
+            election_open(
+                actor=staff,
+                cell=cell,
+                opens_at=now - datetime.timedelta(days=2),
+                closes_at=now + datetime.timedelta(days=5),
+                candidates=candidates,
+            )
+            made += 1
+    area = (
+        TerritoryUnit.objects.filter(level=Level.AREA, parent=community).order_by("sort_order", "pk").first()
+    )
+    if area is not None:
+        training = training_create(
+            actor=staff,
+            unit=area,
+            title="邻长履职培训：入户走访与异常预警",
+            held_on=timezone.localdate() - datetime.timedelta(days=24),
+            place="社区党群服务中心",
+        )
+        invited = [
+            a.person
+            for a in Appointment.objects.active()
+            .filter(role=Role.CELL_LEADER, unit__path__startswith=area.path)
+            .select_related("person")
+        ]
+        attended = {p.pk for i, p in enumerate(invited) if i % 7}
+        training_attendance_record(actor=staff, training=training, invited=invited, attended_ids=attended)
+        made += 1
+    return made
 
 
 def _building_leaders(community):
