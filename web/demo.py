@@ -297,6 +297,7 @@ class _Planner:
                              communities=[])  # fmt: skip
         self.plan.units.append(self.plan.street)
         self.pinyin_cache: dict[str, tuple[str, str]] = {}
+        self.kind_weights = _KIND_WEIGHTS
 
     # ---- people -------------------------------------------------------------------------------------
 
@@ -580,7 +581,7 @@ class _Planner:
             status, kind = ResidenceStatus.TENANT, self.rng.choice(["single", "couple", "nuclear1"])
         else:
             status = ResidenceStatus.RESIDENT
-            kind = "elderly_alone" if force_elderly else self.rng.choices(_KINDS, _KIND_WEIGHTS)[0]
+            kind = "elderly_alone" if force_elderly else self.rng.choices(_KINDS, self.kind_weights)[0]
         members = self.members(household, kind, status)
         self.tag(members, status)
         household._demo_members = members
@@ -636,9 +637,8 @@ class _Planner:
     def posts(self, cp: CommunityPlan, c: int, demo: bool, warnings: dict[str, int]) -> None:
         code = cp.shape.code
         if c == 0:
-            director = self.user(
-                self.shape.admin_username, name=None
-            )  # the street admin is appointed once, with the first
+            # The street admin is appointed once, with the first community.
+            director = self.user(self.shape.admin_username, name=None)
             self.appoint(director, Role.STREET_ADMIN, unit=self.plan.street)
         second = c == 1 and self.shape.demo_logins
         staff_names = ["shequ" if demo else ("shequ2" if second else f"{code}.staff01")]

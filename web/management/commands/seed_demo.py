@@ -80,10 +80,14 @@ class Command(BaseCommand):
         given = {name: options[name] for name in district_options if options.get(name) is not None}
         if scale != "district" and given:
             raise CommandError("--households, --streets, … only apply to --scale district.")
-        if any(
-            value < 1 for name, value in given.items() if name != "requests" and name != "care_contacts"
-        ) or any(value < 0 for value in given.values()):
-            raise CommandError("District sizes must be positive numbers.")
+        shape = None
+        if scale == "district":
+            from web.demo_district import DistrictShape
+
+            try:
+                shape = DistrictShape(**given)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         if demo_exists():
             if not if_empty:
                 raise CommandError(
@@ -96,7 +100,7 @@ class Command(BaseCommand):
             return
 
         if scale == "district":
-            self.build_district(seed=seed, password=password, given=given)
+            self.build_district(seed=seed, password=password, shape=shape)
             return
         self.stdout.write(f"Building the demo street (seed {seed}) …")
         started = time.perf_counter()
@@ -114,10 +118,9 @@ class Command(BaseCommand):
         self.stdout.write(format_table([{"what": k, "count": str(v)} for k, v in totals.items()]))
         self.print_logins(password)
 
-    def build_district(self, *, seed: int, password: str, given: dict) -> None:
-        from web.demo_district import DistrictShape, district_build, district_totals
+    def build_district(self, *, seed: int, password: str, shape) -> None:
+        from web.demo_district import district_build, district_totals
 
-        shape = DistrictShape(**given)
         self.stdout.write(
             f"Building a district of {shape.streets} streets, {shape.communities} communities, about "
             f"{shape.households:,} households and {shape.request_count:,} requests (seed {seed}) …"
