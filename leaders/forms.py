@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leaders.models import (
     LEADER_ROLE_FOR_LEVEL,
@@ -340,7 +341,9 @@ class TrainingForm(UnitChoiceMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=100)
     unit = _unit_field(_("For the leaders of"))
     held_on = _date_field(_("Date"))
-    place = forms.CharField(label=_("Place"), required=False, max_length=100)
+    place = forms.CharField(
+        label=pgettext_lazy("where a training is held", "Venue"), required=False, max_length=100
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     unit_levels = [Level.COMMUNITY, Level.AREA, Level.GROUP, Level.CELL]
 

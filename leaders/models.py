@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from territory.models import Building, Estate, Level, TerritoryUnit
@@ -379,7 +380,7 @@ class QualificationReview(models.Model):
 
 
 class ElectionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("election", "Voting open")
     CLOSED = "closed", _("Closed, not yet published")
     PUBLISHED = "published", _("Results published")
     CANCELLED = "cancelled", _("Cancelled")
