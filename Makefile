@@ -49,5 +49,16 @@ messages: setup
 clean:
 	rm -rf $(VENV) node_modules var/*.sqlite3
 
+# The district benchmark (issue #5): gunicorn + locust against the district database; see bench/district.py.
 bench: setup
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) bench/district.py
+
+.PHONY: bench-registry
+bench-registry: setup
 	$(PY) bench/registry.py
+
+.PHONY: bench-partition
+bench-partition: setup
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) bench/partition_kmeans.py

@@ -1,6 +1,6 @@
 """Registry benchmark: roster import speed and page timings on the demo street.
 
-    make bench            (or: .venv/bin/python bench/registry.py [--rows 10000])
+    make bench-registry   (or: .venv/bin/python bench/registry.py [--rows 10000])
 
 Builds a throw-away SQLite database (or uses DATABASE_URL), loads the demo street, then measures:
 - importing a generated N-row roster (.xlsx) with manage.py's service, then re-importing it unchanged;

@@ -8,6 +8,8 @@ Environment variables (all optional in development):
 - DATABASE_URL           e.g. postgres://linli@db.example/linli; default SQLite file var/linli.sqlite3
 - LINLI_ALLOWED_HOSTS    comma-separated host names
 - LINLI_CSRF_TRUSTED_ORIGINS comma-separated origins such as https://linli.example.org
+- LINLI_STATIC_ROOT      where collectstatic writes (default staticfiles/ in the checkout)
+- LINLI_BENCH_FLOOR      "1" serves /bench/floor/, the benchmark's floor page (make bench); off by default
 """
 
 import os
@@ -176,7 +178,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("LINLI_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
@@ -237,3 +239,6 @@ LOGGING = {
 }
 
 LINLI_SITE_NAME = _("Linli")
+
+# The benchmark's floor (web.views.bench_floor): the cheapest authenticated page, served only when asked.
+LINLI_BENCH_FLOOR = _env_bool("LINLI_BENCH_FLOOR", False)

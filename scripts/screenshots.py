@@ -53,6 +53,11 @@ SHOTS = [
     ("shequ-inspections", "shequ", DESK, "/inspections/", "zh-hans"),
     ("shequ-distribution", "shequ", DESK, "/care/distributions/1/", "zh-hans"),
     ("shequ-care-round-en", "shequ", DESK, "/care/", "en"),
+    ("building-board-phone", None, PHONE, "/boards/b/{building}/", "zh-hans"),
+    ("shequ-leader-coverage", "shequ", DESK, "/leaders/coverage/", "zh-hans"),
+    ("shequ-elections", "shequ", DESK, "/leaders/elections/", "zh-hans"),
+    ("jumin-my-cell-phone", "jumin", PHONE, "/leaders/my-cell/", "zh-hans"),
+    ("shequ-partition", "shequ", DESK, "/partition/", "zh-hans"),
 ]
 
 

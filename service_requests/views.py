@@ -95,6 +95,8 @@ def queue(request):
     paginator = Paginator(selectors.queue_requests(user, filters, now), selectors.QUEUE_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     counts = selectors.queue_tab_counts(user, now)
+    if counts[filters.tab] is None:
+        counts[filters.tab] = page.paginator.count  # counted for the page already
     context = {
         "options": options,
         "filters": filters,

@@ -5,4 +5,5 @@ from web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench/floor/", views.bench_floor, name="bench_floor"),
 ]

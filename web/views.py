@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -45,3 +46,14 @@ def home(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def bench_floor(request):
+    """The benchmark's floor (make bench): the cheapest authenticated page the stack serves, with the
+    session, every middleware and one query (the user); 404 unless LINLI_BENCH_FLOOR is on."""
+    if not settings.LINLI_BENCH_FLOOR:
+        raise Http404
+    return HttpResponse(
+        request.user.full_name or request.user.username, content_type="text/plain; charset=utf-8"
+    )

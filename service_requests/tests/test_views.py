@@ -186,6 +186,40 @@ def test_queue_ignores_a_territory_filter_outside_scope(client, cast, filed):
     assert page.status_code == 200 and filed.reference in page.content.decode()
 
 
+def _tab_count(page: str, tab: str) -> str | None:
+    import re
+
+    found = re.search(
+        rf'href="\?tab={tab}"[^>]*>[^<]*(?:<span class="req-tab-count">(\d+)</span>)?</a>', page
+    )
+    assert found, tab
+    return found.group(1)
+
+
+def test_closed_tab_shows_its_count_only_when_opened(client, cast, kinds, filed):
+    closed = _file(cast, kinds, household=cast.h1b)
+    services.request_close(actor=cast.staff, request=closed, reason="撤回")
+    client.force_login(cast.staff)
+    url = reverse("service_requests:queue")
+    page = client.get(url, {"tab": "open"}).content.decode()
+    assert _tab_count(page, "open") == "1" and _tab_count(page, "closed") is None
+    page = client.get(url, {"tab": "closed"}).content.decode()
+    assert _tab_count(page, "closed") == "1" and closed.reference in page
+
+
+def test_queue_lists_open_requests_oldest_first_and_closed_ones_newest_first(client, cast, kinds, filed):
+    later = _file(cast, kinds, household=cast.h1b)
+    client.force_login(cast.staff)
+    url = reverse("service_requests:queue")
+    first, second = (f'href="{reverse("service_requests:detail", args=[r.pk])}"' for r in (filed, later))
+    page = client.get(url, {"tab": "open"}).content.decode()
+    assert page.index(first) < page.index(second)
+    for request in (filed, later):
+        services.request_close(actor=cast.staff, request=request, reason="撤回")
+    page = client.get(url, {"tab": "closed"}).content.decode()
+    assert page.index(second) < page.index(first)
+
+
 # --- Actions through the page -------------------------------------------------------------------------
 
 
@@ -567,7 +601,8 @@ def _more_requests(cast, kinds, count):
             services.request_respond(actor=cast.staff, request=request, message="收到")
 
 
-@pytest.mark.parametrize("role, queries", [("staff", 9), ("cell_leader", 9)])
+# The page's requests are chosen, then read with their relations by id (selectors.rows_decorate).
+@pytest.mark.parametrize("role, queries", [("staff", 10), ("cell_leader", 10)])
 def test_queue_costs_the_same_queries_however_many_requests(
     client, cast, kinds, filed, django_assert_num_queries, role, queries
 ):
@@ -593,10 +628,10 @@ def test_team_queue_costs_the_same_queries_however_many_orders(
     dispatch(1)
     client.force_login(cast.cell_leader_2)
     url = reverse("service_requests:team_queue")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(url)
     dispatch(6)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert page.count("req-row ") == 7
 
@@ -618,3 +653,24 @@ def test_answering_a_closed_request_comes_back_with_the_message(client, cast, fi
         response = _act(client, cast.cell_leader, filed, "respond", {"message": "我来看看"})
     assert response.status_code == 200 and "This request is no longer open." in response.content.decode()
     assert not filed.events.filter(kind=EventKind.RESPONDED).exists()
+
+
+@pytest.mark.parametrize("chosen", [None, "cell"])
+def test_hand_down_choices_render_as_django_would_render_them(cast, filed, chosen):
+    from django import forms
+    from django.test.html import parse_html
+
+    from service_requests.forms import HandDownForm
+    from territory.models import TerritoryUnit
+
+    services.request_escalate(actor=cast.cell_leader, request=filed, reason="需要组长协调")
+    filed.refresh_from_db()
+    TerritoryUnit.objects.filter(pk=cast.cell.pk).update(name='一邻 <b>"&')  # escaped like Django does
+    data = {"to_unit": cast.cell.pk, "reason": "x"} if chosen else None
+    form = HandDownForm(data, user=cast.group_leader, request=filed)
+    field = form["to_unit"]
+    ours = str(field)
+    field.field.widget = forms.Select(choices=field.field.choices)
+    assert parse_html(ours) == parse_html(str(form["to_unit"]))
+    assert (f'<option value="{cast.cell.pk}" selected>' in ours) == bool(chosen)
+    assert "&lt;b&gt;&quot;&amp;" in ours
