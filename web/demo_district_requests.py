@@ -416,7 +416,11 @@ def district_requests_build(shape, *, seed: int, writer) -> dict[str, int]:
     started = time.perf_counter()
     rng = random.Random(seed + 15)
     world = _World()
-    now = writer.now.timestamp()
+    # Nothing happens in the last minutes before `now`: the rollups built at `now` would otherwise see
+    # changes within figures' STALE_MARGIN of their build and count those days as due again.
+    from figures.selectors import STALE_MARGIN
+
+    now = (writer.now - STALE_MARGIN - datetime.timedelta(minutes=1)).timestamp()
     moments = _filing_times(rng, shape.request_count, now - shape.months * 30.44 * DAY, now)
     codes = list(KIND_WEIGHTS)
     code_cum = list(accumulate(KIND_WEIGHTS.values()))
