@@ -75,9 +75,16 @@ def main(request_id="1", building_id="1", plan_id="1", alert_id="1", campaign_id
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button.btn-primary")
                 page.wait_for_load_state()
-            page.goto(BASE + path.format(
-                request=request_id, building=building_id, plan=plan_id, alert=alert_id, campaign=campaign_id
-            ))
+            page.goto(
+                BASE
+                + path.format(
+                    request=request_id,
+                    building=building_id,
+                    plan=plan_id,
+                    alert=alert_id,
+                    campaign=campaign_id,
+                )
+            )
             page.wait_for_load_state()
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
             print(name, page.evaluate("document.documentElement.scrollWidth"), page.url)

@@ -7,7 +7,7 @@ import datetime
 import time_machine
 
 from care.models import CadenceRule, CarePlan
-from care.services import care_contact_log, cadence_rule_update
+from care.services import cadence_rule_update, care_contact_log
 from care.services_alerts import welfare_alert_raise
 from leaders.models import Role
 from leaders.services import appointment_create, appointment_hand_over
@@ -139,9 +139,7 @@ def test_overdue_care_goes_to_the_robot_once_when_the_area_leader_is_told(cast, 
         target=robot.webhook(),
         secret="SEC1",
     )
-    appointment_create(
-        actor=cast.staff, person=UserFactory(), role=Role.COMMUNITY_STAFF, unit=cast.community
-    )
+    appointment_create(actor=cast.staff, person=UserFactory(), role=Role.COMMUNITY_STAFF, unit=cast.community)
     _elderly(cast)
     for day in (5, 5, 6):
         _pass(day, 6)  # before seven: no morning digest in the way
