@@ -74,7 +74,8 @@ class Command(BaseCommand):
     @staticmethod
     def line(counts: dict) -> str:
         stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
-        return (
-            f"{stamp} escalated {counts['escalated']}, closed {counts['closed']}, "
-            f"figures days rolled up {counts.get('days_rolled_up', 0)} ({counts['seconds']:.2f} s)"
+        # Every rule's count, as periodic_pass names it: a new rule shows up here by itself.
+        done = ", ".join(
+            f"{name.replace('_', ' ')} {value}" for name, value in counts.items() if name != "seconds"
         )
+        return f"{stamp} {done} ({counts['seconds']:.2f} s)"
