@@ -261,9 +261,14 @@ def care_plans_release_carer(person) -> int:
     """A carer chosen by staff who no longer holds a post in the plan's community (their term ended)
     hands the plan back to the cell's 邻长, and the community's staff are told. Returns plans released."""
     released = []
-    for plan in CarePlan.objects.active().filter(carer=person, carer_pinned=True).select_related("resident"):
-        community = TerritoryUnit.objects.get(pk=plan.community_id)
-        if carer_candidates(community).filter(pk=person.pk).exists():
+    plans = list(CarePlan.objects.active().filter(carer=person, carer_pinned=True).select_related("resident"))
+    still_in_post = {
+        community.pk
+        for community in TerritoryUnit.objects.filter(pk__in={p.community_id for p in plans})
+        if carer_candidates(community).filter(pk=person.pk).exists()
+    }
+    for plan in plans:
+        if plan.community_id in still_in_post:
             continue
         plan.carer_pinned = False
         plan.carer = cell_leaders([plan.cell_id]).get(plan.cell_id) if plan.cell_id else None
