@@ -197,3 +197,28 @@ def test_a_request_goes_round_the_whole_loop_on_phones(browser, live_server, liv
     _shot(staff, "loop-6-figures")
     context.close()
     assert figures.count("100.0%") == 3  # answered in time, resolved in time, rated 5: all three rates
+
+
+def test_staff_on_an_english_phone_get_chinese_and_a_two_row_bar_with_manage(browser, live_server, live_cast):
+    """A community worker's phone set to English still gets Chinese; the bar keeps the daily work in two
+    rows and 管理 opens, without any script, on the management pages."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="en-US", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "staff")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.evaluate("document.documentElement.lang") == "zh-hans"
+    link_height = page.locator(".mainnav > a").first.bounding_box()["height"]
+    assert page.locator(".mainnav").bounding_box()["height"] < 2.5 * link_height + 8  # two rows, not four
+    assert not page.locator(".navmore-links").is_visible()
+    page.click(".navmore > summary")
+    _shot(page, "staff-manage-open-360")
+    page.click('.navmore-links a[href="/leaders/"]')
+    page.wait_for_load_state()
+    assert page.url == f"{live_server.url}/leaders/"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
