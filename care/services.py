@@ -27,9 +27,10 @@ from care.models import (
     Wellbeing,
 )
 from leaders.models import Appointment, Role
+from leaders.selectors import holders_above, holders_by_unit
 from notices.services import notify, outbound_queue
 from people.models import HouseholdStatus, ResidenceStatus, Resident
-from territory.models import Level, TerritoryUnit
+from territory.models import Level, TerritoryUnit, path_ids
 
 BATCH = 500
 
@@ -121,15 +122,7 @@ def plan_dues_set(plan: CarePlan) -> None:
 
 def cell_leaders(cell_ids) -> dict[int, object]:
     """The active 邻长 of each cell (the longest-serving when there are two), in one query."""
-    leaders = {}
-    for appointment in (
-        Appointment.objects.active()
-        .filter(role=Role.CELL_LEADER, unit_id__in=list(cell_ids))
-        .select_related("person")
-        .order_by("started_on", "id")
-    ):
-        leaders.setdefault(appointment.unit_id, appointment.person)
-    return leaders
+    return {cell_id: people[0] for cell_id, people in holders_by_unit(cell_ids, [Role.CELL_LEADER]).items()}
 
 
 def _special_q() -> Q:
@@ -274,9 +267,10 @@ def care_plans_release_carer(person) -> int:
         plan.carer = cell_leaders([plan.cell_id]).get(plan.cell_id) if plan.cell_id else None
         plan.save()
         released.append(plan)
+    staff = holders_by_unit({plan.community_id for plan in released}, [Role.COMMUNITY_STAFF])
     for plan in released:
         notify(
-            _community_staff(plan.community_id),
+            staff.get(plan.community_id, []),
             _("%(carer)s no longer holds a post: %(name)s is back with their neighbour leader.")
             % {"carer": person.full_name, "name": plan.resident.name},
             url=reverse("care:plan", args=[plan.pk]),
@@ -419,28 +413,10 @@ def care_contact_log(
     return contact
 
 
-def _leaders_above(cell_path: str, roles) -> list:
-    """Active holders of `roles` on the units above (and at) a cell, found by its path."""
-    if not cell_path:
-        return []
-    ids = [int(part) for part in cell_path.strip("/").split("/")]
-    return [
-        a.person
-        for a in Appointment.objects.active().filter(unit_id__in=ids, role__in=roles).select_related("person")
-    ]
-
-
-def _community_staff(community_id: int) -> list:
-    return [
-        a.person
-        for a in Appointment.objects.active()
-        .filter(unit_id=community_id, role=Role.COMMUNITY_STAFF)
-        .select_related("person")
-    ]
-
-
 def _tell_urgent(plan: CarePlan, contact: CareContact, actor) -> None:
-    people = _leaders_above(plan.cell_path, [Role.GROUP_LEADER]) + _community_staff(plan.community_id)
+    # The 组长 over the plan's cell and the community's staff (only the staff while it has no cell).
+    over = plan.cell_path or plan.community.path
+    people = holders_above(over, [Role.GROUP_LEADER, Role.COMMUNITY_STAFF])
     people = [p for p in people if p.pk != getattr(actor, "pk", None)]
     message = _("Urgent: %(name)s (%(address)s) needs attention.") % {
         "name": plan.resident.name,
@@ -498,20 +474,10 @@ def _tell_overdue(plans: list[CarePlan], role, today, step: str) -> None:
     three queries for the whole batch — and, at the area step, the community's outbound channels."""
     from notices.models import Notification, OutboundChannel, OutboundMessage
 
-    unit_ids = {int(part) for plan in plans for part in plan.cell_path.strip("/").split("/") if part}
-    holders: dict[int, list] = {}
-    for appointment in (
-        Appointment.objects.active().filter(unit_id__in=unit_ids, role=role).select_related("person")
-    ):
-        holders.setdefault(appointment.unit_id, []).append(appointment.person)
-    staff: dict[int, list] = {}
+    holders = holders_by_unit({unit_id for plan in plans for unit_id in path_ids(plan.cell_path)}, [role])
+    staff = {}
     if step == "group":
-        for appointment in (
-            Appointment.objects.active()
-            .filter(unit_id__in={p.community_id for p in plans}, role=Role.COMMUNITY_STAFF)
-            .select_related("person")
-        ):
-            staff.setdefault(appointment.unit_id, []).append(appointment.person)
+        staff = holders_by_unit({plan.community_id for plan in plans}, [Role.COMMUNITY_STAFF])
     now = timezone.now()
     notifications, messages = [], []
     channels: dict[int, list[int]] = {}
@@ -521,8 +487,7 @@ def _tell_overdue(plans: list[CarePlan], role, today, step: str) -> None:
         ).values_list("pk", "community_id"):
             channels.setdefault(community_id, []).append(pk)
     for plan in plans:
-        path_ids = [int(part) for part in plan.cell_path.strip("/").split("/") if part]
-        people = {p.pk: p for unit_id in path_ids for p in holders.get(unit_id, [])}
+        people = {p.pk: p for unit_id in path_ids(plan.cell_path) for p in holders.get(unit_id, [])}
         if step == "group" and not people:
             # No 组长 (or the plan has no cell yet): the community's staff hear of it instead.
             people = {p.pk: p for p in staff.get(plan.community_id, [])}

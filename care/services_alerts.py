@@ -39,6 +39,7 @@ from care.models import (
     alerts_told_q,
 )
 from leaders.models import LEADER_ROLE_FOR_LEVEL, Appointment, Role
+from leaders.selectors import posts_above
 from notices.services import notify, outbound_queue
 from people import identity
 from people.models import Household
@@ -139,14 +140,15 @@ def alert_recipients(household: Household, *, exclude=None):
     from accounts.models import User
 
     building = household.entrance.building
-    posts = Q(role=Role.COMMUNITY_STAFF, unit_id=household.community_id)
-    posts |= Q(role=Role.PROPERTY_BUTLER, estate_id=building.estate_id)
-    posts |= Q(role=Role.BUILDING_LEADER, building_id=building.pk)
-    if household.cell_id:
-        # The cell's path names the units above it: /street/community/area/group/cell/. Each leader
-        # role sits only at its own level, so the roles over those ids are exactly the three leaders.
-        posts |= Q(unit_id__in=household.cell.ancestor_ids, role__in=list(LEADER_ROLE_FOR_LEVEL.values()))
-    holders = Appointment.objects.active().filter(posts).values("person_id")
+    # Over the cell: its 邻长, 组长 and 片长 and the community's staff (the staff alone while the household
+    # has no cell). Each role sits only at its own level, so these roles over the path are exactly those.
+    over = household.cell.path if household.cell_id else household.community.path
+    holders = posts_above(over, [*LEADER_ROLE_FOR_LEVEL.values(), Role.COMMUNITY_STAFF])
+    holders |= Appointment.objects.active().filter(
+        Q(role=Role.PROPERTY_BUTLER, estate_id=building.estate_id)
+        | Q(role=Role.BUILDING_LEADER, building_id=building.pk)
+    )
+    holders = holders.values("person_id")
     carers = (
         CarePlan.objects.active()
         .filter(resident__household_id=household.pk, carer__isnull=False)

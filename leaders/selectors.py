@@ -12,6 +12,7 @@ from leaders.models import (
     ESTATE_ROLES,
     LEADER_ROLE_FOR_LEVEL,
     ROLE_UNIT_LEVELS,
+    STAFF_ROLES,
     Appointment,
     Attendance,
     Election,
@@ -22,7 +23,7 @@ from leaders.models import (
     Vote,
 )
 from linli.params import int_param
-from territory.models import LEVEL_ORDER, Building, Estate, Level, TerritoryUnit
+from territory.models import LEVEL_ORDER, Building, Estate, Level, TerritoryUnit, path_ids
 
 STATUS_ACTIVE, STATUS_ENDED, STATUS_ALL = "active", "ended", "all"
 SEARCH_LIMIT = 20
@@ -268,6 +269,46 @@ def nomination_get(viewer, pk: int) -> Nomination | None:
     )
 
 
+# --- Who holds posts over a unit now -------------------------------------------------------------------
+
+
+def posts_above(path: str, roles, *, on: datetime.date | None = None) -> QuerySet[Appointment]:
+    """The appointments in `roles` active on `on` (today) on the unit at `path` and on every unit above
+    it (the path names them all: /street/community/area/group/cell/), for a query to build on."""
+    return Appointment.objects.active(on).filter(unit_id__in=path_ids(path), role__in=list(roles))
+
+
+def holders_by_unit(unit_ids, roles, *, on: datetime.date | None = None) -> dict[int, list[User]]:
+    """The people in post in `roles` on each of the units, by unit id, longest-serving first: in one
+    query however many units (a batch of plans, requests or cells at once)."""
+    found: dict[int, list[User]] = {}
+    posts = (
+        Appointment.objects.active(on)
+        .filter(unit_id__in=set(unit_ids), role__in=list(roles))
+        .select_related("person")
+        .order_by("started_on", "id")
+    )
+    for post in posts:
+        found.setdefault(post.unit_id, []).append(post.person)
+    return found
+
+
+def holders_above(path: str, roles, *, on: datetime.date | None = None) -> list[User]:
+    """The people in post in `roles` on the unit at `path` and the units above it, each once, from the
+    top unit down: e.g. the 组长 and the community's staff over a cell. One query."""
+    ids = path_ids(path)
+    by_unit = holders_by_unit(ids, roles, on=on) if ids else {}
+    people = {person.pk: person for unit_id in ids for person in by_unit.get(unit_id, [])}
+    return list(people.values())
+
+
+def unit_holders(unit: TerritoryUnit, *, on: datetime.date | None = None) -> list[User]:
+    """The people who answer for a unit now: its leaders (片长, 组长, 邻长), or for a community or the
+    street its staff. One query."""
+    roles = [LEADER_ROLE_FOR_LEVEL[unit.level]] if unit.level in LEADER_ROLE_FOR_LEVEL else list(STAFF_ROLES)
+    return holders_by_unit([unit.pk], roles, on=on).get(unit.pk, [])
+
+
 def post_holders(nomination: Nomination) -> QuerySet[Appointment]:
     """The active holders of the post a nomination is for: whom an appointment may replace."""
     return (
@@ -496,8 +537,7 @@ def my_cell(user) -> MyCell:
     if cell is None:
         return MyCell(cell=None, resident=resident)
     leaders = list(
-        Appointment.objects.active()
-        .filter(unit_id__in=cell.ancestor_ids, role__in=list(LEADER_ROLE_FOR_LEVEL.values()))
+        posts_above(cell.path, LEADER_ROLE_FOR_LEVEL.values())
         .select_related("person__resident", "unit")
         .order_by("-unit__path", "started_on", "id")
     )

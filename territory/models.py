@@ -26,6 +26,11 @@ CELL_MIN_HOUSEHOLDS = 5
 CELL_MAX_HOUSEHOLDS = 15
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids of the units a materialised path names, from the street down ("/1/7/31/" → [1, 7, 31])."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class TerritoryUnitQuerySet(models.QuerySet):
     def visible_to(self, user):
         from accounts.scope import scope_for
@@ -89,7 +94,7 @@ class TerritoryUnit(models.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the street down to this unit, read off the path (no query)."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
     def is_within(self, other: "TerritoryUnit") -> bool:
         return self.path.startswith(other.path)
