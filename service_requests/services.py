@@ -112,13 +112,9 @@ def building_first_unit(building: Building) -> TerritoryUnit:
 
 def _holders(unit: TerritoryUnit):
     """The people who answer for a unit now: its leaders, or for a community/street its staff."""
-    from leaders.models import LEADER_ROLE_FOR_LEVEL, STAFF_ROLES, Appointment
+    from leaders.selectors import unit_holders
 
-    roles = [LEADER_ROLE_FOR_LEVEL[unit.level]] if unit.level in LEADER_ROLE_FOR_LEVEL else list(STAFF_ROLES)
-    return [
-        a.person
-        for a in Appointment.objects.active().filter(unit=unit, role__in=roles).select_related("person")
-    ]
+    return unit_holders(unit)
 
 
 def _tell(request: Request, message: str, *, also=(), skip=None) -> None:
