@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils.html import escape
@@ -131,9 +132,8 @@ def test_moving_a_household_keeps_the_old_address_in_history(staff_client, cast)
 
 
 def test_household_edit_page_says_the_old_address_is_kept(staff_client, cast):
-    response = staff_client.get(
-        reverse("people:household_edit", args=[cast.h1.pk]), headers={"accept-language": "en"}
-    )
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = staff_client.get(reverse("people:household_edit", args=[cast.h1.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "the old address stays in the history" in html

@@ -1,6 +1,7 @@
 """The tree page: who sees which part, what each node shows, and a query count that does not grow."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from linli.testing import make_household, make_resident
@@ -13,7 +14,8 @@ TREE = reverse("territory:tree")
 def page(client, user, **params):
     """The page in English, so assertions read the msgids whatever the catalogue holds."""
     client.force_login(user)
-    return client.get(TREE, params, headers={"accept-language": "en"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.get(TREE, params)
 
 
 def test_street_admin_sees_both_communities(cast, client):
