@@ -8,7 +8,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.scope import Scope, scope_for
+from accounts.scope import Scope, scope_for, subtree_unit_ids, user_team_ids
 from leaders.models import LEADER_ROLE_FOR_LEVEL, STAFF_ROLES, Appointment
 from linli.params import int_param
 from people.models import Household, HouseholdStatus, Relation, Resident
@@ -26,7 +26,11 @@ from territory.models import Building, Level, TerritoryUnit
 from volunteers.models import Team
 
 QUEUE_PER_PAGE = 50
+# A queue counts at most this many rows (100 pages); past it the total shows as "5000+".
+QUEUE_MAX_COUNT = 5000
 TEAM_QUEUE_PER_PAGE = 50
+# A queue counts at most this many rows (100 pages); past it the total shows as "5000+".
+QUEUE_MAX_COUNT = 5000
 # A deadline closer than this shows amber ("due in 2 h").
 DUE_SOON = datetime.timedelta(hours=4)
 # Filing on behalf: up to this many households are listed; more (staff, area leaders) need a search.
@@ -58,27 +62,24 @@ def _unit_paths(scope: Scope) -> tuple[str, ...]:
     return scope.staff_unit_paths + scope.leader_unit_paths
 
 
-def held_q(user, prefix: str = "") -> Q:
+def held_q(user) -> Q:
     """Requests whose holding level the user answers for (accounts.scope.Scope.holds, as a query)."""
     scope = scope_for(user)
     if scope.everything:
         return Q()
-    q = _NOTHING
-    for path in _unit_paths(scope):
-        q |= Q(**{f"{prefix}holder__path__startswith": path})
-    return q
+    ids = sorted(set(scope.staff_unit_ids) | set(scope.leader_unit_ids))
+    return Q(holder_id__in=ids) if ids else _NOTHING
 
 
 def _teams_q(user) -> Q:
-    return Q(assignee_team__in=user.teams.values("pk"))
+    teams = user_team_ids(user)
+    return Q(assignee_team_id__in=teams) if teams else _NOTHING
 
 
 def worker_requests(user) -> QuerySet:
     """The requests a user works on: visible to them other than only as the resident who filed them
     (a resident's own request has its tracking page, without internal notes and phone numbers)."""
-    scope = scope_for(user)
-    as_worker = scope.requests_q(None) | Q(first_owner=user) | Q(assignee=user) | _teams_q(user)
-    return Request.objects.visible_to(user).filter(as_worker)
+    return Request.objects.filter(scope_for(user).requests_q(user, as_reporter=False))
 
 
 def waiting_q(user) -> Q:
@@ -202,8 +203,22 @@ def kinds_for(user) -> QuerySet:
     return ServiceKind.objects.filter(street_id__in=streets)
 
 
+# The territory filter lists every unit of the viewer's patch down to its cells; a street (about 2,000
+# units) lists its communities, areas and groups only: a longer list is no use on a phone, and building
+# it cost a street admin's queue page as much as its rows.
+QUEUE_UNIT_OPTIONS_MAX = 300
+
+
+def queue_unit_options(user) -> list[TerritoryUnit]:
+    units = TerritoryUnit.objects.visible_to(user).order_by("path").only("id", "name", "level", "path")
+    listed = list(units[: QUEUE_UNIT_OPTIONS_MAX + 1])
+    if len(listed) > QUEUE_UNIT_OPTIONS_MAX:
+        listed = list(units.exclude(level=Level.CELL))
+    return listed
+
+
 def queue_filter_options(user) -> dict:
-    units = list(TerritoryUnit.objects.visible_to(user).order_by("path").only("id", "name", "level", "path"))
+    units = queue_unit_options(user)
     for unit in units:
         unit.indent = "\u3000" * unit.depth
     return {
@@ -257,12 +272,8 @@ def _tab_q(user, tab: str, now) -> Q:
 def queue_requests(user, filters: QueueFilters, now: datetime.datetime) -> QuerySet:
     qs = worker_requests(user).filter(_tab_q(user, filters.tab, now))
     if filters.unit is not None:
-        path = filters.unit.path
-        qs = qs.filter(
-            Q(holder__path__startswith=path)
-            | Q(cell__path__startswith=path)
-            | Q(community__path__startswith=path)
-        )
+        ids = subtree_unit_ids([filters.unit.path])
+        qs = qs.filter(Q(holder_id__in=ids) | Q(cell_id__in=ids) | Q(community_id__in=ids))
     if filters.kind is not None:
         qs = qs.filter(kind=filters.kind)
     if filters.status:

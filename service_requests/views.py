@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scope import scope_for
+from linli.pagination import BoundedPaginator
 from linli.params import int_param
 from people.identity import phone_mask
 from service_requests import selectors, services
@@ -92,11 +93,15 @@ def queue(request):
     user, now = request.user, timezone.now()
     options = selectors.queue_filter_options(user)
     filters = selectors.queue_filters_parse(request.GET, options)
-    paginator = Paginator(selectors.queue_requests(user, filters, now), selectors.QUEUE_PER_PAGE)
+    paginator = BoundedPaginator(
+        selectors.queue_requests(user, filters, now),
+        selectors.QUEUE_PER_PAGE,
+        max_count=selectors.QUEUE_MAX_COUNT,
+    )
     page = paginator.get_page(request.GET.get("page"))
     counts = selectors.queue_tab_counts(user, now)
     if counts[filters.tab] is None:
-        counts[filters.tab] = page.paginator.count  # counted for the page already
+        counts[filters.tab] = page.paginator.count  # counted for the page already (at most QUEUE_MAX_COUNT)
     context = {
         "options": options,
         "filters": filters,

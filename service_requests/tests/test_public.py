@@ -414,11 +414,11 @@ def test_my_requests_queries_do_not_grow_with_the_list(client, cast, kinds, djan
     client.force_login(cast.resident)
     url = reverse("service_requests:my_requests")
     filed_request(cast, kinds["repair"], reporter_user=cast.resident)
-    # session, user, the scope (appointments, resident), count, page
-    with django_assert_num_queries(6):
+    # session, user, the scope (appointments, resident), teams, count, page
+    with django_assert_num_queries(7):
         client.get(url)
     for n in range(8):
         filed_request(cast, kinds["dispute"], reporter_user=cast.resident, description=f"事情{n}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert "事情7" in page

@@ -95,7 +95,8 @@ def test_tab_counts_count_the_open_tabs_in_one_query_and_leave_the_closed_histor
     _file(cast, kinds, cast.h1)
     closed = _file(cast, kinds, cast.h1b)
     services.request_close(actor=cast.staff, request=closed, reason="撤回")
-    selectors.scope_for(cast.cell_leader)  # the viewer's scope is built once per request anyway
+    selectors.scope_for(cast.cell_leader)  # the viewer's scope and teams are read once per request anyway
+    selectors.user_team_ids(cast.cell_leader)
     with django_assert_num_queries(1):
         counts = selectors.queue_tab_counts(cast.cell_leader, START + datetime.timedelta(days=2))
     assert counts == {"waiting": 1, "open": 1, "overdue": 1, "closed": None}

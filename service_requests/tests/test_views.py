@@ -601,8 +601,9 @@ def _more_requests(cast, kinds, count):
             services.request_respond(actor=cast.staff, request=request, message="收到")
 
 
-# The page's requests are chosen, then read with their relations by id (selectors.rows_decorate).
-@pytest.mark.parametrize("role, queries", [("staff", 10), ("cell_leader", 10)])
+# The page's requests are chosen, then read with their relations by id (selectors.rows_decorate); the
+# viewer's teams and, for staff, the units of their community are read first (accounts.scope).
+@pytest.mark.parametrize("role, queries", [("staff", 12), ("cell_leader", 11)])
 def test_queue_costs_the_same_queries_however_many_requests(
     client, cast, kinds, filed, django_assert_num_queries, role, queries
 ):
@@ -617,6 +618,47 @@ def test_queue_costs_the_same_queries_however_many_requests(
     assert page.count("req-row ") >= 5
 
 
+def test_a_long_queue_counts_up_to_its_cap_and_says_there_are_more(client, cast, kinds, monkeypatch):
+    from service_requests import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_MAX_COUNT", 3)
+    client.force_login(cast.staff)
+    url = reverse("service_requests:queue")
+
+    def close_one():
+        services.request_close(actor=cast.staff, request=_file(cast, kinds), reason="撤回")
+
+    for _index in range(3):
+        close_one()
+    page = client.get(url, {"tab": "closed"}).content.decode()
+    assert "3 requests" in page and "More than" not in page
+    assert '<span class="req-tab-count">3</span>' in page
+    close_one()
+    page = client.get(url, {"tab": "closed"}).content.decode()
+    assert "More than 3 requests: narrow them with the filters" in page
+    assert '<span class="req-tab-count">3+</span>' in page
+
+
+def test_a_patch_too_big_for_the_territory_filter_lists_it_without_its_cells(client, cast, monkeypatch):
+    from service_requests import selectors
+
+    assert cast.cell in selectors.queue_unit_options(cast.staff)
+    monkeypatch.setattr(selectors, "QUEUE_UNIT_OPTIONS_MAX", 4)
+    units = selectors.queue_unit_options(cast.staff)
+    assert cast.group in units and cast.community in units
+    assert not any(unit.level == "cell" for unit in units)
+
+
+def test_the_territory_filter_narrows_the_queue_to_the_units_below(client, cast, kinds):
+    mine, theirs = _file(cast, kinds, household=cast.h1), _file(cast, kinds, household=cast.h2)
+    client.force_login(cast.staff)
+    url = reverse("service_requests:queue")
+    page = client.get(url, {"tab": "open", "unit": cast.cell.pk}).content.decode()
+    assert f'href="/requests/{mine.pk}/"' in page and f'href="/requests/{theirs.pk}/"' not in page
+    page = client.get(url, {"tab": "open", "unit": cast.group.pk}).content.decode()
+    assert f'href="/requests/{mine.pk}/"' in page and f'href="/requests/{theirs.pk}/"' in page
+
+
 def test_team_queue_costs_the_same_queries_however_many_orders(
     client, cast, kinds, team, django_assert_num_queries
 ):
@@ -628,10 +670,10 @@ def test_team_queue_costs_the_same_queries_however_many_orders(
     dispatch(1)
     client.force_login(cast.cell_leader_2)
     url = reverse("service_requests:team_queue")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url)
     dispatch(6)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page = client.get(url).content.decode()
     assert page.count("req-row ") == 7
 
