@@ -282,6 +282,18 @@ class Request(models.Model):
                 name="request_open_created",
                 condition=Q(status__in=["new", "in_progress", "dispatched"]),
             ),
+            # The limits on filing without an account (service_requests.photos.anonymous_filing_allowed):
+            # the last hour's filings from one phone and from one building's QR code.
+            models.Index(
+                fields=["reporter_phone", "created_at"],
+                name="request_anon_phone_recent",
+                condition=Q(channel="qr", reporter_user__isnull=True),
+            ),
+            models.Index(
+                fields=["building", "created_at"],
+                name="request_anon_building_recent",
+                condition=Q(channel="qr", reporter_user__isnull=True),
+            ),
             # "Overdue now" on the figures page for a whole street.
             models.Index(
                 fields=["street", "created_at"],

@@ -90,22 +90,24 @@ def _unit_at_level(start: TerritoryUnit, level: Level) -> TerritoryUnit:
 
 def building_first_unit(building: Building) -> TerritoryUnit:
     """The lowest unit that covers every resident household of a building: its cell when it has one,
-    else the group or area they share, else the community."""
+    else the group or area they share, else the community. The cells are read in one query; a second
+    reads their shared ancestor only when the building spans several cells."""
     from people.models import Household, HouseholdStatus
 
-    paths = list(
+    cells = list(
         TerritoryUnit.objects.filter(
             pk__in=Household.objects.filter(
                 entrance__building=building, status=HouseholdStatus.RESIDENT, cell__isnull=False
             ).values("cell_id")
-        ).values_list("path", flat=True)
+        )
     )
-    community = building.estate.community
-    if not paths:
-        return community
-    common = paths[0]
-    for path in paths[1:]:
-        while not path.startswith(common):
+    if not cells:
+        return building.estate.community
+    if len(cells) == 1:
+        return cells[0]
+    common = cells[0].path
+    for cell in cells[1:]:
+        while not cell.path.startswith(common):
             common = common[: common.rstrip("/").rfind("/") + 1]
     return TerritoryUnit.objects.get(pk=int(common.strip("/").split("/")[-1]))
 
@@ -197,7 +199,7 @@ def request_file(
         kind=kind,
         description=description,
         channel=channel,
-        street=kind.street,
+        street_id=kind.street_id,
         community=community,
         cell=cell,
         building=building,

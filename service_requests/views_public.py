@@ -5,6 +5,8 @@ Public pages reach a request only by its `public_token` and never show the repor
 internal events, or who did what (an event's actor may be the reporter).
 """
 
+from contextlib import nullcontext
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -116,7 +118,9 @@ def _file(request, building: Building, form: PublicFilingForm):
         )
         return None
     try:
-        with transaction.atomic():
+        # With photos, the request and its photos go in one transaction; without, request_file's own is
+        # enough (nesting it would cost a savepoint on every filing).
+        with transaction.atomic() if data["photos"] else nullcontext():
             filed = services.request_file(
                 actor=user,
                 reporter_user=user,

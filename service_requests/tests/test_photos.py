@@ -147,6 +147,15 @@ def test_twenty_anonymous_filings_an_hour_from_one_building_then_no_more(kind, b
         assert not anonymous_filing_allowed(phone="13800000000", building=building, now=timezone.now())
 
 
+def test_both_limits_are_read_in_one_query(kind, building, django_assert_num_queries):
+    with time_machine.travel(NOW, tick=False):
+        file_anonymously(kind, building, phone="13900002222")
+        with django_assert_num_queries(1):
+            assert anonymous_filing_allowed(phone="13900002222", building=building, now=timezone.now())
+        with django_assert_num_queries(0):  # nothing to count by: a filing with neither
+            assert anonymous_filing_allowed(phone="", building=None, now=timezone.now())
+
+
 def test_filings_by_logged_in_residents_do_not_count(cast, kind, building):
     with time_machine.travel(NOW, tick=False):
         for _ in range(3):
