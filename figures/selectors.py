@@ -20,6 +20,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -378,6 +379,35 @@ def _kinds(unit: TerritoryUnit) -> dict[int, KindFigure]:
     return kinds
 
 
+def rollup_sums(rollups) -> tuple[list[dict], list[dict], list[dict]]:
+    """The rollup rows' sums by kind (every count), by channel and by day (filed): on PostgreSQL in one
+    pass over the rows (GROUPING SETS; a street's year is ~50,000 rows spread over the table), elsewhere
+    in three GROUP BY queries."""
+    rollups = rollups.order_by()
+    if connections[rollups.db].vendor != "postgresql":
+        return (
+            list(rollups.values("kind_id").annotate(**{name: Sum(name) for name in COUNTS})),
+            list(rollups.values("channel").annotate(filed=Sum("filed"))),
+            list(rollups.values("day").annotate(filed=Sum("filed"))),
+        )
+    inner, params = rollups.values("kind_id", "channel", "day", *COUNTS).query.sql_with_params()
+    sums = ", ".join(f"SUM(r.{name}) AS {name}" for name in COUNTS)
+    # GROUPING(kind, channel) tells the sets apart: 1 a kind's row, 2 a channel's, 3 a day's.
+    sql = (
+        f"SELECT r.kind_id, r.channel, r.day, GROUPING(r.kind_id, r.channel) AS grouping_set, {sums} "
+        f"FROM ({inner}) r GROUP BY GROUPING SETS ((r.kind_id), (r.channel), (r.day))"
+    )
+    by_set: dict[int, list[dict]] = {1: [], 2: [], 3: []}
+    with connections[rollups.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            by_set[row["grouping_set"]].append(row)
+    by_kind, by_channel, by_day = by_set[1], by_set[2], by_set[3]
+    return by_kind, by_channel, by_day
+
+
 def request_figures(
     user,
     unit: TerritoryUnit,
@@ -406,12 +436,7 @@ def request_figures(
     if fresh:
         figures.from_rollups, figures.medians_exact = True, False
         place = placed_in_q(unit)
-        rollups = RequestDailyRollup.objects.filter(place, day__in=fresh).order_by()
-        tally.add(
-            rollups.values("kind_id").annotate(**{name: Sum(name) for name in COUNTS}),
-            rollups.values("channel").annotate(filed=Sum("filed")),
-            rollups.values("day").annotate(filed=Sum("filed")),
-        )
+        tally.add(*rollup_sums(RequestDailyRollup.objects.filter(place, day__in=fresh)))
         for response, resolution in RequestDailyDurations.objects.filter(place, day__in=fresh).values_list(
             "response_hours", "resolution_hours"
         ):
