@@ -206,11 +206,7 @@ def test_staff_on_an_english_phone_get_chinese_and_a_two_row_bar_with_manage(bro
         viewport={"width": 360, "height": 740}, locale="en-US", java_script_enabled=False
     )
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "staff")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.btn-primary")
-    page.wait_for_url(f"{live_server.url}/")
+    _login(page, live_server, "staff")
     assert page.evaluate("document.documentElement.lang") == "zh-hans"
     link_height = page.locator(".mainnav > a").first.bounding_box()["height"]
     assert page.locator(".mainnav").bounding_box()["height"] < 2.5 * link_height + 8  # two rows, not four
