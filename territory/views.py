@@ -11,8 +11,9 @@ from territory.selectors import territory_tree, tree_rows
 
 # A tree this small opens completely; a bigger one opens down to the groups.
 SMALL_TREE_NODES = 60
-# Above this many nodes only the top levels are drawn; each community links to its own subtree.
-FULL_TREE_NODES = 3000
+# Above this many nodes only the top levels are drawn; each community links to its own subtree. A
+# community (~450 units) opens whole; a district's street (~2,300) would be half a megabyte on a phone.
+FULL_TREE_NODES = 1000
 
 
 @login_required

@@ -110,3 +110,15 @@ def test_query_count_does_not_grow_with_cells_and_households(cast, client, djang
     with django_assert_num_queries(9):
         response = client.get(TREE)
     assert response.context["tree"].nodes == 13 + 5
+
+
+def test_a_large_tree_is_drawn_down_to_its_communities_each_opened_apart(cast, client, monkeypatch):
+    from territory import views
+
+    monkeypatch.setattr(views, "FULL_TREE_NODES", 10)  # the street has 13 units, a community 8
+    html = page(client, cast.street_admin).content.decode()
+    assert "This tree is large: open one part at a time." in html
+    assert "幸福社区" in html and "第一邻" not in html  # no cells drawn
+    assert f"?unit={cast.community.pk}" in html
+    html = page(client, cast.street_admin, unit=cast.community.pk).content.decode()
+    assert "第一邻" in html
