@@ -7,6 +7,7 @@ import json
 import openpyxl
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -42,8 +43,9 @@ def filed(cast, kinds):
 
 def get(client, user, name="figures:page", **params):
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with time_machine.travel(NOW, tick=False), translation.override("en"):
-        return client.get(reverse(name), params, headers={"accept-language": "en"})
+        return client.get(reverse(name), params)
 
 
 @pytest.mark.parametrize(
