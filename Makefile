@@ -27,8 +27,10 @@ setup: $(VENV)/.installed node_modules/.installed var
 run: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Starting the periodic job (deadline escalation) beside the web server."
-	$(PY) manage.py run_periodic --loop & PERIODIC=$$!; trap 'kill $$PERIODIC 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Starting the periodic job (deadline escalation) and the task worker (SMS, group messages) beside the web server."
+	$(PY) manage.py run_periodic --loop & PERIODIC=$$!; \
+	$(PY) manage.py db_worker --no-reload -v 0 & WORKER=$$!; \
+	trap 'kill $$PERIODIC $$WORKER 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .
@@ -55,6 +57,11 @@ clean:
 bench: setup
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) bench/district.py
+
+# Two gunicorn instances on one PostgreSQL, sessions in Redis, an RQ worker, files on S3 (moto): bench/scaleout.md.
+.PHONY: bench-scaleout
+bench-scaleout: setup
+	$(PY) bench/scaleout.py
 
 .PHONY: bench-registry
 bench-registry: setup

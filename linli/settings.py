@@ -10,6 +10,21 @@ Environment variables (all optional in development):
 - LINLI_CSRF_TRUSTED_ORIGINS comma-separated origins such as https://linli.example.org
 - LINLI_STATIC_ROOT      where collectstatic writes (default staticfiles/ in the checkout)
 - LINLI_BENCH_FLOOR      "1" serves /bench/floor/, the benchmark's floor page (make bench); off by default
+
+Running as several instances (README, "Scaling past one machine"):
+- DATABASE_REPLICA_URLS  comma-separated URLs of read replicas of DATABASE_URL; aliases replica1, replica2, ...
+                         Only code inside linli.db_router.replica_reads() reads from them.
+- LINLI_TASKS_BACKEND    "db" (default: django-tasks-db, run `manage.py db_worker`), "rq" (Redis at
+                         LINLI_REDIS_URL, run `manage.py rqworker --job-class django_tasks_rq.Job`) or
+                         "immediate" (in the web process, after the commit; development and tests)
+- LINLI_REDIS_URL        e.g. redis://127.0.0.1:6379/0; when set, the cache is Redis (else in-process
+                         memory); the rq backend and the cache session engine use it (default
+                         redis://127.0.0.1:6379/0 for them)
+- LINLI_SESSION_ENGINE   "db" (default) or "cache" (sessions in the Redis cache)
+- LINLI_MEDIA_STORAGE    "filesystem" (default: under LINLI_VAR_DIR/media) or "s3" (S3-compatible storage
+                         through django-storages) with LINLI_S3_BUCKET, LINLI_S3_ENDPOINT_URL,
+                         LINLI_S3_ACCESS_KEY, LINLI_S3_SECRET_KEY, LINLI_S3_REGION and optionally
+                         LINLI_S3_ADDRESSING_STYLE ("path" or "virtual") and LINLI_S3_PREFIX
 """
 
 import os
@@ -17,6 +32,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +62,13 @@ def _development_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
 def _secret(name: str) -> str:
     value = os.environ.get(name)
     if value:
@@ -72,6 +95,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",  # its table exists whatever the backend, so switching backends needs no migration
     "django_htmx",
     "ninja",  # serves the API docs' assets locally instead of from a CDN
     "simple_history",
@@ -146,6 +171,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Read replicas of the primary. Nothing reads from them unless it asks (linli.db_router.replica_reads):
+# a replica lags, and a resident must see the request they have just filed.
+LINLI_DATABASE_REPLICAS = []
+for _number, _url in enumerate(
+    (u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()), start=1
+):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=int(os.environ.get("LINLI_CONN_MAX_AGE", "60"))
+    )
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    LINLI_DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["linli.db_router.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -192,6 +231,66 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"  # request photos; served only through views that check visibility
+
+# Uploaded files (request photos, rosters waiting between preview and confirm): on this machine's disk,
+# or in an S3-compatible bucket that every instance shares. Objects are private; no URL to them is ever
+# handed out, the views that check visibility stream them.
+LINLI_MEDIA_STORAGE = _env_choice("LINLI_MEDIA_STORAGE", "filesystem", ("filesystem", "s3"))
+if LINLI_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("LINLI_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("LINLI_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("LINLI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("LINLI_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("LINLI_S3_REGION") or None,
+            "addressing_style": os.environ.get("LINLI_S3_ADDRESSING_STYLE") or None,
+            "location": os.environ.get("LINLI_S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("LINLI_MEDIA_STORAGE=s3 needs LINLI_S3_BUCKET")
+
+# Redis: the cache when LINLI_REDIS_URL is set, and the rq task backend and cache sessions (which then
+# default to the local Redis).
+LINLI_REDIS_URL = os.environ.get("LINLI_REDIS_URL", "")
+_REDIS_URL = LINLI_REDIS_URL or "redis://127.0.0.1:6379/0"
+LINLI_SESSION_ENGINE = _env_choice("LINLI_SESSION_ENGINE", "db", ("db", "cache"))
+if LINLI_REDIS_URL or LINLI_SESSION_ENGINE == "cache":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "KEY_PREFIX": os.environ.get("LINLI_CACHE_PREFIX", "linli"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache"
+    if LINLI_SESSION_ENGINE == "cache"
+    else "django.contrib.sessions.backends.db"
+)
+
+# Background work (notices.tasks): the Tasks API of Django 6 through its backport django-tasks.
+LINLI_TASKS_BACKEND = _env_choice("LINLI_TASKS_BACKEND", "db", ("db", "rq", "immediate"))
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "db": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[LINLI_TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+# django-tasks-rq enqueues on django-rq's queues; each queue in TASKS must be one of RQ_QUEUES.
+RQ_QUEUES = {"default": {"URL": _REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+if LINLI_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")  # its rqworker command; the backend's system check asks for it
 
 # Where messages to reporters go: a class with send(phone, message). The default writes to the log.
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "notices.services.LogSmsSender")

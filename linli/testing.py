@@ -253,3 +253,23 @@ def build_cast() -> Cast:
         hb=hb,
         **users,
     )
+
+
+def make_request(cast: Cast, *, code: str = "repair", **extra):
+    """A request filed by the cast's resident from their QR page (the street's default catalogue is
+    installed when missing); `extra` overrides any argument of request_file."""
+    from service_requests import services
+    from service_requests.catalogue import service_catalogue_install
+    from service_requests.models import Channel, ServiceKind
+
+    service_catalogue_install(cast.street)
+    fields = {
+        "actor": cast.resident,
+        "reporter_user": cast.resident,
+        "kind": ServiceKind.objects.get(street=cast.street, code=code),
+        "description": "楼道灯坏了",
+        "channel": Channel.QR,
+        "household": cast.h1,
+        **extra,
+    }
+    return services.request_file(**fields)

@@ -75,7 +75,17 @@ def outbound_queue(*, community, key: str, title: str, body: str) -> int:
         for pk in channels
     ]
     created = OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    # Deliver at once rather than at the periodic job's next pass; the job stays the safety net (retries,
+    # a worker that was down). Both go through outbound_deliver's claim, so a row is still sent once.
+    transaction.on_commit(lambda: outbound_deliver_soon(community_id=community.pk), robust=True)
     return len(created)
+
+
+def outbound_deliver_soon(*, community_id: int) -> None:
+    """Enqueue the task that delivers `community_id`'s due outbound messages (notices.tasks)."""
+    from notices.tasks import outbound_deliver_community
+
+    outbound_deliver_community.enqueue(community_id)
 
 
 class LogSmsSender:
@@ -89,13 +99,26 @@ def sms_sender():
     return import_string(getattr(settings, "LINLI_SMS_SENDER", "notices.services.LogSmsSender"))()
 
 
+def reporter_sms_send(*, phone: str, message: str) -> None:
+    """Send one SMS through the configured sender (LINLI_SMS_SENDER). The task notices.tasks.reporter_sms
+    calls it in a worker; nothing else should, so that no web request waits for an SMS gateway."""
+    sms_sender().send(phone, message)
+
+
+def reporter_sms_enqueue(*, phone: str, message: str) -> None:
+    """Queue an SMS to a reporter once the caller's transaction commits: a step that rolls back must not
+    have texted the resident already. A queue that cannot be reached loses the SMS (logged), not the
+    step: the resident's tracking page shows every public update anyway."""
+    from notices.tasks import reporter_sms
+
+    transaction.on_commit(lambda: reporter_sms.enqueue(phone, str(message)), robust=True)
+
+
 def notify_reporter(request, message: str) -> None:
     """Tell the person who filed the request: by SMS when they left a phone, and in their inbox when
     they filed while logged in. Their tracking page shows every public update anyway."""
     if request.reporter_phone:
-        # After the commit: a step that rolls back must not have texted the resident already.
-        phone = request.reporter_phone
-        transaction.on_commit(lambda: sms_sender().send(phone, message))
+        reporter_sms_enqueue(phone=request.reporter_phone, message=message)
     if request.reporter_user_id:
         notify([request.reporter_user], message, request=request)
 
@@ -248,22 +271,23 @@ def outbound_email_addresses(target: str) -> list[str]:
     return list(dict.fromkeys(a for a in _ADDRESS_SEPARATORS.split(target or "") if a))
 
 
-def outbound_deliver(now=None, batch: int = 100) -> int:
-    """Send due outbound messages (called by the periodic job). First marks rows stuck in "sending" for
-    over OUTBOUND_STUCK_AFTER failed (never resent: delivery is at most once); then claims up to `batch`
-    due rows one by one, sends each claimed row and records the answer. Failures wait 1, 5, 30, 120
-    minutes and give up after OUTBOUND_MAX_ATTEMPTS; after a failure the channel's other rows wait for
-    the next pass (a dead robot costs one timeout per pass, not one per message). Must run outside a
-    transaction: each claim has to be committed before the message goes out. Returns the number sent."""
+def outbound_deliver(now=None, batch: int = 100, *, community_id: int | None = None) -> int:
+    """Send due outbound messages (called by the periodic job for every community, and by the task
+    notices.tasks.outbound_deliver_community for one community right after it queued some). First marks
+    rows stuck in "sending" for over OUTBOUND_STUCK_AFTER failed (never resent: delivery is at most
+    once); then claims up to `batch` due rows one by one, sends each claimed row and records the answer.
+    Failures wait 1, 5, 30, 120 minutes and give up after OUTBOUND_MAX_ATTEMPTS; after a failure the
+    channel's other rows wait for the next pass (a dead robot costs one timeout per pass, not one per
+    message). Must run outside a transaction: each claim has to be committed before the message goes
+    out. Returns the number sent."""
     now = now or timezone.now()
     outbound_fail_stuck(now=now)
-    due = list(
-        OutboundMessage.objects.filter(
-            status=OutboundStatus.PENDING, next_attempt_at__lte=now, channel__active=True
-        )
-        .select_related("channel")
-        .order_by("next_attempt_at", "pk")[:batch]
+    due = OutboundMessage.objects.filter(
+        status=OutboundStatus.PENDING, next_attempt_at__lte=now, channel__active=True
     )
+    if community_id is not None:
+        due = due.filter(channel__community_id=community_id)
+    due = list(due.select_related("channel").order_by("next_attempt_at", "pk")[:batch])
     sent, failing = 0, set()
     for message in due:
         if message.channel_id in failing:

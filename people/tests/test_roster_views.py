@@ -5,6 +5,8 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -22,7 +24,7 @@ EXPORT = reverse("people:roster_export")
 
 @pytest.fixture(autouse=True)
 def _imports_in_tmp(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path  # the default storage: waiting uploads live under imports/
 
 
 def upload(client, cast, data: bytes, name="花名册.xlsx", community=None):
@@ -248,13 +250,52 @@ def test_export_does_a_constant_number_of_queries(client, cast, django_assert_nu
     assert len(sheet_rows(response.content)) == 1 + 5 + 10
 
 
-def test_a_waiting_upload_is_kept_encrypted_on_disk(client, cast, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_a_waiting_upload_is_kept_encrypted_on_disk(client, cast, tmp_path):
     client.force_login(cast.staff)
     row = roster_row()
     token = token_of(upload(client, cast, csv_bytes([row]), name="roster.csv"))
     stored = (tmp_path / "imports" / token / "upload.bin").read_bytes()
     assert row["身份证号"].encode() not in stored and "李秀英".encode() not in stored
+
+
+def test_upload_waits_in_the_shared_file_storage_not_on_this_machine(client, cast, settings, tmp_path):
+    # Any storage backend will do (S3 for several instances): nothing is read from a local path.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    client.force_login(cast.staff)
+    token = token_of(
+        upload(client, cast, xlsx_bytes([roster_row(), roster_row(居住状态="暂住", 房号="1204")]))
+    )
+
+    assert default_storage.exists(f"imports/{token}/upload.bin") and not any(tmp_path.iterdir())
+    done = client.post(reverse("people:roster_import_preview", args=[token]))
+
+    assert done.context["summary"].created == 1 and done.context["summary"].rejected == 1
+    assert not default_storage.exists(f"imports/{token}/upload.bin")
+    errors = client.get(reverse("people:roster_import_errors", args=[token]))
+    assert sheet_rows(errors.content)[1][COLUMNS.index("居住状态")] == "暂住"
+
+
+def test_upload_left_waiting_for_over_a_day_is_forgotten(client, cast, tmp_path):
+    client.force_login(cast.staff)
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        old = token_of(upload(client, cast, xlsx_bytes([roster_row()])))
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=False):
+        assert client.get(reverse("people:roster_import_preview", args=[old])).status_code == 404
+        assert not (tmp_path / "imports" / old).exists()
+
+
+def test_a_new_upload_sweeps_away_the_stale_ones(client, cast, tmp_path):
+    client.force_login(cast.staff)
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        old = token_of(upload(client, cast, xlsx_bytes([roster_row()])))
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=False):
+        new = token_of(upload(client, cast, xlsx_bytes([roster_row()])))
+
+    assert sorted(p.name for p in (tmp_path / "imports").iterdir()) == [new]
+    assert old != new
 
 
 def test_downloading_the_rejected_rows_is_logged_as_an_export(client, cast):
