@@ -2,6 +2,7 @@
 community's outbound channels (an email list, a WeCom or DingTalk group robot)."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -105,12 +107,28 @@ def reporter_sms_send(*, phone: str, message: str) -> None:
     sms_sender().send(phone, message)
 
 
+_reporter_sms_held: ContextVar[bool] = ContextVar("linli_reporter_sms_held", default=False)
+
+
+@contextlib.contextmanager
+def reporter_sms_held_back():
+    """No SMS to reporters is queued inside this block, nor by the commits it wraps: for replaying a past
+    (the demo street's stories), where the steps are real but nobody is waiting for a text."""
+    token = _reporter_sms_held.set(True)
+    try:
+        yield
+    finally:
+        _reporter_sms_held.reset(token)
+
+
 def reporter_sms_enqueue(*, phone: str, message: str) -> None:
     """Queue an SMS to a reporter once the caller's transaction commits: a step that rolls back must not
     have texted the resident already. A queue that cannot be reached loses the SMS (logged), not the
     step: the resident's tracking page shows every public update anyway."""
     from notices.tasks import reporter_sms
 
+    if _reporter_sms_held.get():
+        return
     transaction.on_commit(lambda: reporter_sms.enqueue(phone, str(message)), robust=True)
 
 

@@ -21,7 +21,6 @@ still ahead, so the periodic job's first pass after seeding has nothing to do.
 """
 
 import datetime
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from django.utils import timezone
 from accounts.models import User
 from leaders.models import LEADER_ROLE_FOR_LEVEL, Appointment, Role
 from notices.models import Notification
+from notices.services import reporter_sms_held_back
 from people.models import Household, HouseholdStatus, Resident
 from service_requests import services
 from service_requests.catalogue import service_catalogue_install
@@ -641,17 +641,12 @@ class _Builder:
 def demo_requests_build(*, seed: int = 2026, now=None) -> dict[str, int]:
     """Add the catalogue, teams, templates and requests to a seeded demo street (see the module docstring)."""
     started = time.perf_counter()
-    sms_log = logging.getLogger("linli.sms")
-    level = sms_log.level
-    sms_log.setLevel(logging.WARNING)  # the stories' "SMS to reporter" lines would bury the summary
-    try:
-        with transaction.atomic():
-            builder = _Builder(seed, now or timezone.now())
-            labels = builder.build()
-            # The inbox of the past is read; what came in today is not.
-            Notification.objects.filter(created_at__lt=builder.now - DAY).update(read_at=builder.now)
-    finally:
-        sms_log.setLevel(level)
+    # The stories replay a past: their reporters were answered long ago and get no SMS now.
+    with reporter_sms_held_back(), transaction.atomic():
+        builder = _Builder(seed, now or timezone.now())
+        labels = builder.build()
+        # The inbox of the past is read; what came in today is not.
+        Notification.objects.filter(created_at__lt=builder.now - DAY).update(read_at=builder.now)
     labels["seconds"] = round(time.perf_counter() - started, 2)
     return labels
 

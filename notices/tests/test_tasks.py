@@ -102,6 +102,15 @@ def test_the_sms_is_enqueued_as_a_task_with_the_phone_and_message(
     assert result.status == TaskResultStatus.READY and sms == []  # a worker will send it, not this process
 
 
+def test_no_sms_is_queued_while_held_back(
+    cast, request_with_phone, dummy_tasks, sms, django_capture_on_commit_callbacks
+):
+    with services.reporter_sms_held_back(), django_capture_on_commit_callbacks(execute=True):
+        _answer(cast, request_with_phone)
+
+    assert dummy_tasks.results == [] and sms == []
+
+
 def test_a_queue_that_cannot_be_reached_does_not_undo_the_step(
     cast, request_with_phone, settings, django_capture_on_commit_callbacks
 ):

@@ -254,3 +254,19 @@ def test_demo_holds_the_low_income_case_answered_at_the_door_before_noon(demo_st
     filed, resolved = timezone.localtime(case.created_at), timezone.localtime(case.resolved_at)
     assert (filed.hour, filed.date()) == (9, resolved.date()) and resolved.hour < 12
     assert case.status == Status.CLOSED and case.rating == 5
+
+
+def test_the_demo_streets_stories_queue_no_sms(db, settings, django_capture_on_commit_callbacks):
+    """Their reporters were answered in the past: seed_demo must not text 200 made-up numbers now."""
+    from django_tasks import default_task_backend
+
+    from web.demo import DemoShape, demo_build
+    from web.demo_requests import demo_requests_build
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    demo_build(DemoShape.tiny(), seed=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_requests_build(seed=7)
+
+    assert Request.objects.exclude(reporter_phone="").filter(responded_at__isnull=False).exists()
+    assert [r.task.name for r in default_task_backend.results if r.task.name == "reporter_sms"] == []
