@@ -15,8 +15,13 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def counted(self) -> int:
-        """Rows counted, at most max_count + 1 (a COUNT over a LIMITed subquery)."""
-        return self.object_list[: self.max_count + 1].count()
+        """Rows counted, at most max_count + 1 (a COUNT over a LIMITed subquery). The subquery is not
+        ordered: Django keeps the ORDER BY of a sliced queryset, and on PostgreSQL it made a community's
+        closed requests be counted by walking the whole district's created_at index (234 ms against 17)."""
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()
+        return rows[: self.max_count + 1].count()
 
     @cached_property
     def count(self) -> int:

@@ -14,7 +14,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -86,6 +88,17 @@ def _query_without(params, *names) -> str:
 # --- The queue ----------------------------------------------------------------------------------------
 
 
+def _unit_options(units, selected) -> str:
+    """The territory filter's <option>s in one pass: a community's 275 units through the template's
+    loop cost 10-15 ms of every queue page."""
+    chosen = selected.pk if selected else None
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}{}</option>',
+        ((u.pk, mark_safe(" selected") if u.pk == chosen else "", u.indent, u.name) for u in units),  # noqa: S308
+    )
+
+
 @login_required
 @require_GET
 def queue(request):
@@ -105,6 +118,7 @@ def queue(request):
     context = {
         "options": options,
         "filters": filters,
+        "unit_options": _unit_options(options["units"], filters.unit),
         "tabs": [(name, label, counts[name]) for name, label in selectors.TABS],
         "page": page,
         "rows": selectors.rows_decorate(page.object_list, now),
