@@ -238,9 +238,13 @@ class _Simulation:
     def label(self, name):
         self.labels[name] = self.labels.get(name, 0) + 1
 
-    def tick(self, deadline: float) -> float:
-        """When the periodic job (once a minute) acts on a deadline."""
-        return deadline + self.rng.uniform(5, 60)
+    def tick(self, deadline: float) -> float | None:
+        """When the periodic job (once a minute) acted on a deadline; None when it is still ahead. A
+        deadline passed less than a minute before `now` is taken as acted on at `now`: the job's first
+        pass over the district must find nothing left to do."""
+        if deadline > self.now:
+            return None
+        return min(deadline + self.rng.uniform(5, 60), self.now)
 
     def story(self, r: _Request, code: str, kind: tuple, filer: int | None, *, on_the_spot: bool) -> None:
         rng, now, world = self.rng, self.now, self.world
@@ -304,7 +308,7 @@ class _Simulation:
                     continue
             else:
                 due = self.tick(r.level_response_due_at)
-                if due > now:
+                if due is None:
                     return self.label("open")
                 self.move(
                     r, None, EventKind.AUTO_ESCALATED, self.messages["no_answer"], due, respond, resolve
@@ -313,7 +317,7 @@ class _Simulation:
                 continue
             if rng.random() < DRAGS[tier]:
                 due = self.tick(r.level_resolution_due_at)
-                if due > now:
+                if due is None:
                     return self.label("open")
                 self.move(
                     r, None, EventKind.AUTO_ESCALATED, self.messages["not_resolved"], due, respond, resolve
@@ -368,7 +372,7 @@ class _Simulation:
                 self.resolve(r, doer, solved, rng.choice(OUTCOMES[code]))
                 continue
             closing = self.tick(r.resolved_at + RATING_WINDOW)
-            if closing > now:
+            if closing is None:
                 return self.label("resolved, awaiting rating")
             r.status, r.closed_at = Status.CLOSED, closing
             self.event(r, EventKind.CLOSED, None, closing, self.messages["unrated"])
