@@ -10,12 +10,14 @@ the scope is simply not found (404).
 - a resident → their own household; a superuser → everything.
 """
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Q
 
 from leaders.models import BUILDING_ROLES, ROLES_SEEING_HOUSEHOLDS, STAFF_ROLES, Role
+from linli.db_router import replica_reads
 from territory.models import Level
 
 _NOTHING = Q(pk__in=[])
@@ -398,3 +400,18 @@ def scope_for(user) -> Scope:
         if user is not None and hasattr(user, "__dict__"):
             user._linli_scope = cached
     return cached
+
+
+def replica_reads_scoped(view):
+    """A view decorator for read-only pages that may read from a replica (linli.db_router): who the viewer
+    is and what they may see is read first, from the primary, so that an appointment ended a moment ago
+    stops at once however far the replica lags; the page's own reads then go to the replica."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        scope_for(request.user)
+        user_team_ids(request.user)
+        with replica_reads():
+            return view(request, *args, **kwargs)
+
+    return wrapper

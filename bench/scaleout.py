@@ -6,7 +6,8 @@ uploaded files in an S3-compatible bucket, driven over HTTP as a round-robin pro
 
 Steps:
 1. a fresh database `linli_scaleout` on the local PostgreSQL (dropped and created again), migrated, with
-   the demo street seeded (DATABASE_URL overrides: it must name a database this may drop);
+   the demo street seeded (LINLI_SCALEOUT_DATABASE_URL overrides: it must name a database this may
+   drop);
 2. an S3 server (moto, a dev dependency) on a free loopback port with a private bucket; Redis database 3
    on the local Redis, emptied for the run (LINLI_SCALEOUT_REDIS_URL overrides);
 3. two gunicorn instances, A and B, on two free ports with production settings and LINLI_SESSION_ENGINE=

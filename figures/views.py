@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl.styles import Font
 
+from accounts.scope import replica_reads_scoped
 from figures import selectors
 from figures.forms import FiguresForm
-from linli.db_router import replica_reads
 from people.roster import neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,10 +46,11 @@ def _chart_data(figures) -> dict:
 
 
 # Both pages only read, and a few seconds' lag does not change a month's figures: they may read from a
-# replica (login_required has loaded the session and the user from the primary before).
+# replica (login_required has loaded the session and the user from the primary before, and the decorator
+# the viewer's appointments).
 @login_required
 @require_GET
-@replica_reads()
+@replica_reads_scoped
 def figures_page(request):
     form, units, figures = _figures_for(request)
     query = request.GET.copy()
@@ -137,7 +138,7 @@ def figures_workbook(figures, unit_label: str) -> bytes:
 
 @login_required
 @require_GET
-@replica_reads()
+@replica_reads_scoped
 def figures_export(request):
     _form, _units, figures = _figures_for(request)
     content = figures_workbook(figures, selectors.unit_label(figures.unit))

@@ -223,7 +223,11 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # On disk, uploads (photos, rosters waiting for confirm) are for this service's user alone.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -247,7 +251,9 @@ if LINLI_MEDIA_STORAGE == "s3":
             "region_name": os.environ.get("LINLI_S3_REGION") or None,
             "addressing_style": os.environ.get("LINLI_S3_ADDRESSING_STYLE") or None,
             "location": os.environ.get("LINLI_S3_PREFIX", ""),
-            "default_acl": "private",
+            # No ACL on uploads: objects are private by default, and buckets made with AWS's defaults
+            # (ACLs disabled) refuse any other ACL than the owner's.
+            "default_acl": None,
             "file_overwrite": False,
         },
     }

@@ -79,7 +79,8 @@ def outbound_queue(*, community, key: str, title: str, body: str) -> int:
     created = OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
     # Deliver at once rather than at the periodic job's next pass; the job stays the safety net (retries,
     # a worker that was down). Both go through outbound_deliver's claim, so a row is still sent once.
-    transaction.on_commit(lambda: outbound_deliver_soon(community_id=community.pk), robust=True)
+    if created:
+        transaction.on_commit(lambda: outbound_deliver_soon(community_id=community.pk), robust=True)
     return len(created)
 
 
@@ -130,6 +131,21 @@ def reporter_sms_enqueue(*, phone: str, message: str) -> None:
     if _reporter_sms_held.get():
         return
     transaction.on_commit(lambda: reporter_sms.enqueue(phone, str(message)), robust=True)
+
+
+TASK_RESULTS_KEPT = timedelta(days=1)
+
+
+def task_results_prune(*, now=None) -> int:
+    """Forget finished task results older than a day (the database backend keeps each task's arguments:
+    a reporter's phone and the SMS). Called once a day by the periodic job. Returns how many went."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    deleted, _by_model = (
+        DBTaskResult.objects.finished().filter(finished_at__lt=now - TASK_RESULTS_KEPT).delete()
+    )
+    return deleted
 
 
 def notify_reporter(request, message: str) -> None:

@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.scope import scope_for, staff_scope
+from accounts.scope import replica_reads_scoped, scope_for, staff_scope
 from audit.models import AccessAction
 from audit.services import access_log_record
-from linli.db_router import replica_reads
 from people import pending_imports, roster
 from people.forms_roster import RosterUploadForm
 from territory.models import TerritoryUnit
@@ -132,7 +131,7 @@ def roster_import_errors(request, token):
 
 @login_required
 @require_GET
-@replica_reads()
+@replica_reads_scoped
 def roster_export(request):
     """Every resident the viewer may see; masked unless they may reveal ID numbers (or ask ?masked=1)."""
     content, _count = roster.roster_export(

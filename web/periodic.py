@@ -7,8 +7,8 @@ Nothing else in the code base polls the clock (ENGINEERING.md).
 
 Rules: requests past their level's deadline go up a level (逐级上报); resolved requests nobody complained
 about within 7 days close; care plans follow a 邻长 whose term starts or ends today; overdue care is told to the 组长 and then the 片长; once a day, from 07:00,
-each carer hears who is due; queued outbound messages (email, group robots) go out; the figures'
-rollups catch up.
+each carer hears who is due; queued outbound messages (email, group robots) go out; once a day, finished task results older than a day
+(they hold reporters' phones) are forgotten; the figures' rollups catch up.
 """
 
 import datetime
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from care.services import care_carers_follow_appointments, care_due_remind, care_overdue_escalate
 from figures.services import rollup_refresh
-from notices.services import outbound_deliver
+from notices.services import outbound_deliver, task_results_prune
 from service_requests.services import requests_close_unrated, requests_escalate_overdue
 from web.models import DailyRun
 
@@ -66,6 +66,7 @@ def periodic_pass(now=None) -> dict:
     if timezone.localtime(now).time() >= MORNING and daily_claim("care_due_remind", today):
         reminded = care_due_remind(today=today)
     sent = outbound_deliver(now=now)
+    pruned = task_results_prune(now=now) if daily_claim("task_results_prune", today) else 0
     rolled_up = rollup_refresh(now=now)
     return {
         "escalated": escalated,
@@ -75,6 +76,7 @@ def periodic_pass(now=None) -> dict:
         "care_told_area": care_told["area"],
         "carers_reminded": reminded,
         "outbound_sent": sent,
+        "task_results_pruned": pruned,
         "days_rolled_up": rolled_up,
         "seconds": round(time.perf_counter() - started, 3),
     }

@@ -229,6 +229,28 @@ def test_an_sms_task_waits_in_the_database_until_db_worker_runs_it(settings, sms
     assert tasks.reporter_sms.get_result(result.id).status == TaskResultStatus.SUCCESSFUL
 
 
+@pytest.mark.django_db(transaction=True)
+def test_finished_task_results_are_forgotten_after_a_day(settings):
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    old, recent, waiting = (tasks.reporter_sms.enqueue("13800138000", "x") for _ in range(3))
+    now = timezone.now()
+    DBTaskResult.objects.filter(id=old.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - datetime.timedelta(days=2)
+    )
+    DBTaskResult.objects.filter(id=recent.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - datetime.timedelta(hours=2)
+    )
+
+    assert services.task_results_prune(now=now) == 1
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {recent.id, waiting.id}
+    assert periodic_pass(now=now)["task_results_pruned"] == 0  # nothing older left
+
+
 # ---- the Redis backend --------------------------------------------------------------------------------
 
 
